@@ -1,0 +1,84 @@
+r"""Linear equality constraints on factor returns, enforced by a change of basis.
+
+A set of m constraints :math:`C f = 0` on K factor returns is solved for m chosen
+("eliminated") factors in terms of the other K − m ("free") factors:
+
+.. math:: f = R g, \qquad R = \begin{pmatrix} I \\ -C_e^{-1} C_g \end{pmatrix}
+   \text{ (rows reordered to the factor order)},
+
+where :math:`C_e` holds the columns of the eliminated factors and :math:`C_g` those of
+the free ones. Any f = R g satisfies the constraints exactly, so a regression on
+:math:`X R` with unknowns g is unconstrained. Keeping this apart from the regression
+means the same code serves the industry constraint and any other linear restriction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from mini import _checks
+
+
+def industry_constraint(industry_weights: pd.Series, factors: Sequence[str]) -> pd.DataFrame:
+    r"""The constraint :math:`\sum_j c_j f_j = 0` over the industry factors.
+
+    With cap weights :math:`c_j` of the industries, the cap-weighted average industry
+    return is zero, so the market factor carries the whole market's move.
+    """
+    weights = _checks.finite_series(industry_weights, "industry weights")
+    _checks.known_labels(weights.index, pd.Index(factors), "factor")
+    row = pd.Series(0.0, index=pd.Index(factors))
+    row[weights.index] = weights.to_numpy()
+    return row.to_frame("cap-weighted industries sum to zero").T
+
+
+def restriction_matrix(constraints: pd.DataFrame, eliminate: Sequence[str] | None = None) -> pd.DataFrame:
+    """The K × (K − m) matrix R with f = R g for every f that meets ``constraints``.
+
+    ``constraints`` is m × K (one row per constraint, columns named by factor).
+    ``eliminate`` names the m factors written in terms of the others; by default each
+    row eliminates the last factor it involves that no earlier row has taken.
+    """
+    constraints = _checks.finite_frame(constraints, "constraints")
+    factors = constraints.columns
+    if eliminate is None:
+        eliminate = _default_eliminated(constraints)
+    eliminate = _checks.known_labels(eliminate, factors, "factor")
+    if len(eliminate) != len(constraints) or len(set(eliminate)) != len(eliminate):
+        raise ValueError(
+            f"need one distinct factor to eliminate per constraint: {len(constraints)} "
+            f"constraint(s), eliminate={eliminate}"
+        )
+    free = [name for name in factors if name not in eliminate]
+    c_elim = constraints[eliminate].to_numpy()
+    c_free = constraints[free].to_numpy()
+    if np.linalg.matrix_rank(c_elim) < len(eliminate):
+        raise ValueError(
+            f"the constraints cannot be solved for {eliminate}: their coefficients on these "
+            "factors are singular (a zero row, or two constraints saying the same thing)"
+        )
+    solved = -np.linalg.solve(c_elim, c_free)  # eliminated factors as a function of g
+    restriction = pd.DataFrame(0.0, index=factors, columns=pd.Index(free))
+    restriction.loc[free, free] = np.eye(len(free))
+    restriction.loc[eliminate, free] = solved
+    return restriction
+
+
+def apply_restriction(restriction: pd.DataFrame, free_returns: pd.Series) -> pd.Series:
+    """Complete a vector of free-factor returns g into f = R g."""
+    free_returns = _checks.finite_series(free_returns, "free factor returns")
+    _checks.same_labels(restriction.columns, free_returns.index, "free factors", "free factor returns")
+    return restriction @ free_returns.reindex(restriction.columns)
+
+
+def _default_eliminated(constraints: pd.DataFrame) -> list[str]:
+    chosen: list[str] = []
+    for label, row in constraints.iterrows():
+        candidates = [name for name in row.index[row.to_numpy() != 0] if name not in chosen]
+        if not candidates:
+            raise ValueError(f"constraint {label!r} involves no factor that is left to eliminate")
+        chosen.append(candidates[-1])
+    return chosen

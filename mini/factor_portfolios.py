@@ -1,0 +1,81 @@
+r"""Factor-mimicking portfolios: the pure factor portfolios and characteristic portfolios."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mini import _checks
+
+
+def pure_factor_portfolios(
+    exposures: pd.DataFrame, weights: pd.Series, restriction: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    r"""The K × N matrix P whose rows are the pure factor portfolios.
+
+    .. math:: P = R\,(R^\top X^\top W X R)^{-1} R^\top X^\top W
+
+    with X the N × K exposures, W = diag(``weights``) the regression weights and R the
+    restriction matrix (identity when ``restriction`` is None). The constrained
+    weighted least-squares factor returns are f = P r, so row k is a long–short
+    portfolio whose return *is* factor k's return. PX = I when R = I; with a
+    constraint only PXR = R holds.
+    """
+    exposures = _checks.finite_frame(exposures, "exposures")
+    weights = _checks.finite_series(weights, "regression weights")
+    _checks.same_labels(exposures.index, weights.index, "stocks", "regression weights")
+    if (weights <= 0).any():
+        raise ValueError(f"regression weights must be positive; not so for {list(weights.index[weights <= 0])}")
+    if restriction is None:
+        restriction = pd.DataFrame(np.eye(exposures.shape[1]), index=exposures.columns, columns=exposures.columns)
+    restriction = _checks.finite_frame(restriction, "restriction matrix")
+    _checks.same_labels(exposures.columns, restriction.index, "factors", "restriction matrix")
+
+    x = exposures.to_numpy()
+    r = restriction.reindex(exposures.columns).to_numpy()
+    w = weights.reindex(exposures.index).to_numpy()
+    xr = x @ r
+    _require_full_rank(xr * np.sqrt(w)[:, None], exposures, restriction)
+    xr_w = xr.T * w  # (XR)^T W without forming the N x N diagonal matrix
+    portfolios = r @ np.linalg.solve(xr_w @ xr, xr_w)
+    return pd.DataFrame(portfolios, index=exposures.columns, columns=exposures.index)
+
+
+def characteristic_portfolio(covariance: pd.DataFrame, exposure: pd.Series) -> pd.Series:
+    r"""Minimum-variance portfolio with unit exposure to a characteristic a.
+
+    .. math:: h_a = \frac{\Sigma^{-1} a}{a^\top \Sigma^{-1} a}
+
+    It solves min hᵀΣh subject to hᵀa = 1; unlike a pure factor portfolio it may carry
+    exposure to other factors when that lowers its variance.
+    """
+    covariance = _checks.finite_frame(covariance, "covariance")
+    exposure = _checks.finite_series(exposure, "exposure")
+    _checks.same_labels(covariance.index, exposure.index, "stocks", "exposure")
+    _checks.positive_definite(covariance.to_numpy(), "covariance")
+    a = exposure.reindex(covariance.index).to_numpy()
+    if not np.any(a):
+        raise ValueError("exposure is zero for every stock: no portfolio has unit exposure")
+    solved = np.linalg.solve(covariance.to_numpy(), a)
+    return pd.Series(solved / (a @ solved), index=covariance.index, name=exposure.name)
+
+
+def _require_full_rank(scaled: np.ndarray, exposures: pd.DataFrame, restriction: pd.DataFrame) -> None:
+    """Raise a ValueError that explains why the regression has no unique solution."""
+    n_free = scaled.shape[1]
+    if scaled.shape[0] < n_free:
+        raise ValueError(
+            f"regression is singular: {scaled.shape[0]} stocks cannot identify {n_free} free factor returns"
+        )
+    singular_values = np.linalg.svd(scaled, compute_uv=False)
+    if singular_values[-1] > singular_values[0] * 1e-10:
+        return
+    empty = list(exposures.columns[(exposures == 0).all(axis=0)])
+    if empty:
+        raise ValueError(
+            f"regression is singular: no stock has exposure to {empty} (an industry with no members?)"
+        )
+    raise ValueError(
+        "regression is singular: the exposures are collinear on the free factors "
+        f"{list(restriction.columns)}; add a constraint or drop a factor"
+    )
