@@ -77,14 +77,29 @@ class RiskDecomposition:
 def decompose_risk(model: RiskModel, weights: pd.Series) -> RiskDecomposition:
     r"""Split :math:`w^\top \Sigma w` into per-factor contributions and specific variance."""
     w = model.aligned_weights(weights)
-    x = model.exposures.to_numpy().T @ w
-    fx = model.factor_cov.to_numpy() @ x
-    contributions = pd.Series(x * fx, index=model.factors, name="variance contribution")
+    exposures = pd.Series(model.exposures.to_numpy().T @ w, index=model.factors)
+    return decompose_exposures(model.factor_cov, exposures, float(model.specific_var.to_numpy() @ w**2))
+
+
+def decompose_exposures(factor_cov: pd.DataFrame, exposures: pd.Series, specific_variance: float) -> RiskDecomposition:
+    r"""Decompose risk given factor exposures x and a specific variance :math:`w^\top \Delta w`.
+
+    Used directly when exposures change without the stock weights changing, as when a
+    portfolio is hedged with futures that carry factor exposure but no specific risk.
+    """
+    factor_cov = _checks.finite_frame(factor_cov, "factor covariance")
+    exposures = _checks.finite_series(exposures, "exposures")
+    _checks.same_labels(factor_cov.index, exposures.index, "factors", "exposures")
+    _checks.finite_array(specific_variance, "specific variance", ndim=0)
+    if specific_variance < 0:
+        raise ValueError(f"specific variance must be non-negative, got {specific_variance}")
+    x = exposures.reindex(factor_cov.index).to_numpy()
+    fx = factor_cov.to_numpy() @ x
     return RiskDecomposition(
-        exposures=pd.Series(x, index=model.factors, name="exposure"),
-        factor_contributions=contributions,
+        exposures=pd.Series(x, index=factor_cov.index, name="exposure"),
+        factor_contributions=pd.Series(x * fx, index=factor_cov.index, name="variance contribution"),
         factor_variance=float(x @ fx),
-        specific_variance=float(model.specific_var.to_numpy() @ w**2),
+        specific_variance=float(specific_variance),
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mini import _checks
+from mini.attribution import factor_attribution
 from mini.constraints import apply_restriction, industry_constraint, restriction_matrix
 from mini.decomposition import active_weights, portfolio_exposures
 from mini.exposures import exposure_matrix
@@ -70,6 +71,15 @@ _LATER_ACTIVE_SPECIFIC = {"month 2": 0.0030, "month 3": -0.0010}
 # A small-cap index future, described by its factor exposures. The other hedge
 # instrument, a broad index future, has the benchmark's exposures.
 _SMALL_CAP_FUTURE = {"MKT": 1.05, "TECH": 0.35, "FIN": 0.30, "CONS": 0.35, "VALUE": 0.10, "MOM": -0.05, "SIZE": -1.20}
+
+
+@dataclass(frozen=True)
+class MonthlyAttribution:
+    """Per-month contributions (rows: months; columns: factors, then Specific) and returns."""
+
+    contributions: pd.DataFrame
+    portfolio: pd.Series
+    benchmark: pd.Series
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,26 @@ class MiniModel:
         """Active specific returns for months 1-3: month 1 from the residuals, then stipulated."""
         month1 = float(self.active @ self.month1.residuals.reindex(self.stocks))
         return pd.concat([pd.Series({"month 1": month1}), self.later_active_specific]).rename("active specific")
+
+    @cached_property
+    def attribution(self) -> MonthlyAttribution:
+        """Active return by source for months 1-3, with portfolio and benchmark returns.
+
+        Month 1 uses the actual stock returns. For months 2-3 only factor returns and
+        the active specific return are stipulated, so the benchmark earns its factor
+        return x_Bᵀf (its specific return taken as zero) and the portfolio earns the
+        benchmark's return plus the active return. Exposures are held constant.
+        """
+        x_active = portfolio_exposures(self.exposures, self.active)
+        x_bench = portfolio_exposures(self.exposures, self.benchmark)
+        f = self.factor_returns
+        contributions = pd.DataFrame(
+            {month: factor_attribution(x_active, f.loc[month], self.active_specific[month]) for month in f.index}
+        ).T
+        benchmark = x_bench @ f.T
+        benchmark["month 1"] = float(self.benchmark @ self.returns)
+        portfolio = benchmark + contributions.sum(axis=1)
+        return MonthlyAttribution(contributions, portfolio.rename("portfolio"), benchmark.rename("benchmark"))
 
     @cached_property
     def hedge_instruments(self) -> pd.DataFrame:
