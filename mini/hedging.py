@@ -68,12 +68,11 @@ def minimum_variance_hedge(exposures: pd.Series, instruments: pd.DataFrame, fact
     f = factor_cov.loc[exposures.index, exposures.index].to_numpy()
     h = instruments.to_numpy()
     cov_hh = h.T @ f @ h
-    try:
-        _checks.positive_definite(cov_hh, "covariance of the hedge instruments")
-    except ValueError:
+    eigenvalues = np.linalg.eigvalsh(cov_hh)
+    if eigenvalues[0] <= 1e-10 * max(eigenvalues[-1], 0.0) or eigenvalues[-1] <= 0:
         raise ValueError(
             "the hedge instruments are redundant (their covariance matrix is singular), so the hedge has no unique solution"
-        ) from None
+        )
     notionals = -np.linalg.solve(cov_hh, h.T @ f @ exposures.to_numpy())
     return pd.Series(notionals, index=instruments.columns, name="notional")
 

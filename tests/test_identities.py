@@ -1,0 +1,126 @@
+"""Identities that must hold for any valid input, checked on random inputs with hypothesis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mini.attribution import carino_link, compound
+from mini.constraints import industry_constraint, restriction_matrix
+from mini.decomposition import decompose_risk, stock_contributions
+from mini.optimisation import minimum_tracking_error
+from mini.regression import cross_sectional_regression
+from mini.risk_model import RiskModel
+
+SETTINGS = settings(max_examples=40, deadline=None)
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def random_model(seed: int, n: int = 12, k: int = 4) -> RiskModel:
+    rng = np.random.default_rng(seed)
+    stocks = pd.Index([f"S{i}" for i in range(n)])
+    factors = pd.Index([f"F{j}" for j in range(k)])
+    root = rng.normal(size=(k, k)) * 0.1
+    return RiskModel(
+        exposures=pd.DataFrame(rng.normal(size=(n, k)), index=stocks, columns=factors),
+        factor_cov=pd.DataFrame(root @ root.T + 0.001 * np.eye(k), index=factors, columns=factors),
+        specific_var=pd.Series(rng.uniform(0.01, 0.1, n), index=stocks),
+    )
+
+
+def random_industry_market(seed: int, n: int = 15, industries: int = 3, styles: int = 2):
+    """Exposures with a market column, industry dummies (every industry populated) and styles."""
+    rng = np.random.default_rng(seed)
+    stocks = pd.Index([f"S{i}" for i in range(n)])
+    labels = np.concatenate([np.arange(industries), rng.integers(0, industries, n - industries)])
+    ind_names = [f"IND{j}" for j in range(industries)]
+    x = pd.DataFrame({"MKT": 1.0}, index=stocks)
+    for j, name in enumerate(ind_names):
+        x[name] = (labels == j).astype(float)
+    for s in range(styles):
+        x[f"STY{s}"] = rng.normal(size=n)
+    cap = pd.Series(rng.lognormal(3, 1, n), index=stocks)
+    ind_weights = pd.Series([cap[labels == j].sum() for j in range(industries)], index=ind_names) / cap.sum()
+    returns = pd.Series(rng.normal(0, 0.05, n), index=stocks)
+    weights = np.sqrt(cap) / np.sqrt(cap).sum()
+    return x, returns, weights, ind_weights
+
+
+@SETTINGS
+@given(seeds)
+def test_ctr_sums_to_volatility(seed):
+    model = random_model(seed)
+    weights = pd.Series(np.random.default_rng(seed + 1).normal(size=len(model.stocks)), index=model.stocks)
+    table = stock_contributions(model, weights)
+    assert np.isclose(table["CTR"].sum(), decompose_risk(model, weights).total_vol, rtol=1e-12)
+
+
+@SETTINGS
+@given(seeds)
+def test_factor_contributions_plus_specific_is_total_variance(seed):
+    model = random_model(seed)
+    weights = pd.Series(np.random.default_rng(seed + 2).normal(size=len(model.stocks)), index=model.stocks)
+    d = decompose_risk(model, weights)
+    w = weights.to_numpy()
+    direct = w @ model.covariance().to_numpy() @ w
+    assert np.isclose(d.factor_contributions.sum() + d.specific_variance, direct, rtol=1e-12)
+    assert np.isclose(d.shares.sum(), 1.0)
+
+
+@SETTINGS
+@given(seeds)
+def test_constrained_regression_identities(seed):
+    x, r, w, ind_weights = random_industry_market(seed)
+    restriction = restriction_matrix(industry_constraint(ind_weights, list(x.columns)))
+    fit = cross_sectional_regression(x, r, w, restriction)
+    p = fit.pure_portfolios
+    # f = P r
+    assert np.allclose(fit.factor_returns, p @ r, atol=1e-12)
+    # the constraint holds exactly
+    assert abs(ind_weights @ fit.factor_returns[ind_weights.index]) < 1e-12
+    # P X is the identity on the styles (the unconstrained factors) and P X R = R
+    px = p @ x
+    styles = [c for c in x.columns if c.startswith("STY")]
+    assert np.allclose(px.loc[styles, :], np.eye(len(x.columns))[[x.columns.get_loc(s) for s in styles]], atol=1e-9)
+    assert np.allclose(px.to_numpy() @ restriction.to_numpy(), restriction.to_numpy(), atol=1e-9)
+    # residuals are orthogonal (in the W metric) to the constrained exposures
+    assert np.allclose((x @ restriction).T.to_numpy() @ (w * fit.residuals).to_numpy(), 0, atol=1e-12)
+
+
+@SETTINGS
+@given(st.lists(st.floats(-0.2, 0.2), min_size=2, max_size=12), seeds)
+def test_linked_contributions_sum_to_compounded_active_return(benchmark_returns, seed):
+    rng = np.random.default_rng(seed)
+    periods = [f"t{i}" for i in range(len(benchmark_returns))]
+    rb = pd.Series(benchmark_returns, index=periods)
+    contributions = pd.DataFrame(rng.normal(0, 0.01, (len(periods), 4)), index=periods, columns=list("abcd"))
+    rp = rb + contributions.sum(axis=1)
+    linked = carino_link(contributions, rp, rb)
+    assert np.isclose(linked.sum(), compound(rp) - compound(rb), atol=1e-12)
+
+
+@SETTINGS
+@given(seeds)
+def test_optimiser_meets_constraints_and_is_optimal(seed):
+    model = random_model(seed, n=10, k=3)
+    sigma = model.covariance()
+    rng = np.random.default_rng(seed + 3)
+    a = pd.DataFrame(rng.normal(size=(3, 10)), index=["c0", "c1", "c2"], columns=model.stocks)
+    b = pd.Series(rng.normal(size=3), index=a.index)
+    w = minimum_tracking_error(sigma, a, b)
+    assert np.allclose(a @ w, b, atol=1e-10)
+    # any feasible perturbation (in the null space of A) raises the variance
+    null_space = np.linalg.svd(a.to_numpy())[2][3:].T
+    base = w @ sigma @ w
+    for direction in null_space.T:
+        for step in (1e-3, -1e-3, 0.1):
+            moved = w + step * direction
+            assert moved @ sigma @ moved >= base - 1e-14
+
+
+def test_month1_portfolio_return_splits_exactly(mm):
+    """Month 1: portfolio − benchmark return equals factor plus specific contributions."""
+    a = mm.attribution
+    assert np.isclose(a.portfolio["month 1"], float(mm.portfolio @ mm.returns), atol=1e-15)
