@@ -1,0 +1,103 @@
+"""Figures in the book's house style, so chapters show pictures without plotting plumbing.
+
+Every function returns a matplotlib ``Figure`` (closed, so notebooks do not also
+display it) for the chapter to glue. White backgrounds keep figures legible when the
+site is read in dark mode.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from mini import _checks
+
+POSITIVE = "#1f6f8b"
+NEGATIVE = "#c8553d"
+NEUTRAL = "#7a7a7a"
+
+STYLE = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "figure.dpi": 110,
+}
+
+
+def _new_figure(size: tuple[float, float]) -> tuple[Figure, plt.Axes]:
+    """A figure and axes; call inside ``plt.rc_context(STYLE)`` so the style applies."""
+    return plt.subplots(figsize=size, layout="constrained")
+
+
+def bar_chart(
+    values: pd.Series, title: str, ylabel: str = "", percent: bool = True, size: tuple[float, float] = (6.4, 3.2)
+) -> Figure:
+    """Vertical bars, blue for positive and red for negative values, labelled by the index."""
+    values = _checks.finite_series(values, "values")
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        colours = [POSITIVE if v >= 0 else NEGATIVE for v in values]
+        ax.bar([str(i) for i in values.index], values.to_numpy(), color=colours)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        if percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.tick_params(axis="x", labelrotation=0 if len(values) <= 8 else 45)
+    plt.close(fig)
+    return fig
+
+
+def waterfall(
+    parts: pd.Series, title: str, total_label: str = "Total", percent: bool = True, size: tuple[float, float] = (6.4, 3.4)
+) -> Figure:
+    """Each part as a floating bar that starts where the previous one ended, then the total."""
+    parts = _checks.finite_series(parts, "parts")
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        ends = np.cumsum(parts.to_numpy())
+        starts = ends - parts.to_numpy()
+        labels = [str(i) for i in parts.index] + [total_label]
+        colours = [POSITIVE if v >= 0 else NEGATIVE for v in parts] + [NEUTRAL]
+        heights = list(parts.to_numpy()) + [ends[-1]]
+        bottoms = list(starts) + [0.0]
+        ax.bar(labels, heights, bottom=bottoms, color=colours)
+        for x, end in enumerate(ends[:-1]):
+            ax.plot([x - 0.4, x + 1.4], [end, end], color=NEUTRAL, linewidth=0.6)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(title)
+        if percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.tick_params(axis="x", labelrotation=0 if len(labels) <= 9 else 45)
+    plt.close(fig)
+    return fig
+
+
+def heatmap(
+    frame: pd.DataFrame, title: str, fmt: str = "{:.2f}", size: tuple[float, float] = (6.4, 4.2)
+) -> Figure:
+    """A diverging colour map centred on zero, with each cell's value written in it."""
+    frame = _checks.finite_frame(frame, "frame")
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        limit = float(np.max(np.abs(frame.to_numpy()))) or 1.0
+        image = ax.imshow(frame.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns])
+        ax.set_yticks(range(frame.shape[0]), [str(i) for i in frame.index])
+        ax.grid(False)
+        for (row, col), value in np.ndenumerate(frame.to_numpy()):
+            shade = "white" if abs(value) > 0.6 * limit else "black"
+            ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=8, color=shade)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+        ax.set_title(title)
+    plt.close(fig)
+    return fig

@@ -1,0 +1,49 @@
+"""The house-style figures draw what they are given."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mini.plotting import NEGATIVE, POSITIVE, bar_chart, heatmap, waterfall
+
+
+def test_bar_chart_colours_by_sign():
+    fig = bar_chart(pd.Series({"a": 0.02, "b": -0.01, "c": 0.0}), "t")
+    bars = fig.axes[0].patches
+    assert len(bars) == 3
+    assert [b.get_height() for b in bars] == [0.02, -0.01, 0.0]
+    assert bars[1].get_facecolor()[:3] == pytest.approx(tuple(int(NEGATIVE[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    assert bars[0].get_facecolor()[:3] == pytest.approx(tuple(int(POSITIVE[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+
+
+def test_waterfall_ends_at_the_total():
+    parts = pd.Series({"x": 0.03, "y": -0.01, "z": 0.005})
+    bars = waterfall(parts, "t").axes[0].patches
+    assert len(bars) == 4
+    assert bars[-1].get_height() == pytest.approx(parts.sum())
+    assert bars[2].get_y() == pytest.approx(0.02)  # z starts where x and y ended
+
+
+def test_heatmap_writes_every_value():
+    frame = pd.DataFrame(np.arange(6.0).reshape(2, 3) - 2, index=["r1", "r2"], columns=["a", "b", "c"])
+    ax = heatmap(frame, "t").axes[0]
+    assert [t.get_text() for t in ax.texts] == ["-2.00", "-1.00", "0.00", "1.00", "2.00", "3.00"]
+
+
+def test_plots_reject_nan():
+    with pytest.raises(ValueError, match="NaN"):
+        bar_chart(pd.Series({"a": np.nan}), "t")
+
+
+def test_publish_helpers_format_like_the_reference():
+    from mini.book import _plain, pinned
+
+    assert _plain(np.float64(-0.0)) == 0.0 and str(_plain(np.float64(-0.0))) == "0.0"
+    assert isinstance(_plain(np.int64(3)), int)
+    pinned(0.19078, "19.08%", ".2%")
+    with pytest.raises(AssertionError, match="shows 19.08%, reference says 19.07%"):
+        pinned(0.19078, "19.07%", ".2%")
+    with pytest.raises(ValueError, match="non-finite"):
+        _plain(float("nan"))
