@@ -96,6 +96,25 @@ class RiskModel:
         product = x @ (self.factor_cov.to_numpy() @ (x.T @ w)) + self.specific_var.to_numpy() * w
         return pd.Series(product, index=self.stocks)
 
+    def solve(self, vector: pd.Series) -> pd.Series:
+        r"""Σ⁻¹ v by the Woodbury identity, without forming or inverting the N × N matrix.
+
+        .. math:: \Sigma^{-1} = \Delta^{-1} - \Delta^{-1} X
+           \left(I + F X^\top \Delta^{-1} X\right)^{-1} F X^\top \Delta^{-1}
+
+        (the Woodbury identity, arranged so that F is never inverted). Only a K × K
+        system is solved, so the cost grows linearly with the number of stocks instead
+        of cubically.
+        """
+        v = self.aligned_weights(vector, "vector")
+        x = self.exposures.to_numpy()
+        f = self.factor_cov.to_numpy()
+        d_inv = 1.0 / self.specific_var.to_numpy()
+        inner = np.eye(len(f)) + f @ ((x.T * d_inv) @ x)  # K x K
+        scaled = d_inv * v
+        result = scaled - d_inv * (x @ np.linalg.solve(inner, f @ (x.T @ scaled)))
+        return pd.Series(result, index=self.stocks)
+
     def aligned_weights(self, weights: pd.Series, name: str = "weights") -> np.ndarray:
         """Weights as an array in the model's stock order, after checking labels and values."""
         weights = _checks.finite_series(weights, name)

@@ -124,3 +124,12 @@ def test_month1_portfolio_return_splits_exactly(mm):
     """Month 1: portfolio − benchmark return equals factor plus specific contributions."""
     a = mm.attribution
     assert np.isclose(a.portfolio["month 1"], float(mm.portfolio @ mm.returns), atol=1e-15)
+
+
+@SETTINGS
+@given(seeds)
+def test_woodbury_solve_matches_direct_solve(seed):
+    model = random_model(seed)
+    v = pd.Series(np.random.default_rng(seed + 4).normal(size=len(model.stocks)), index=model.stocks)
+    direct = np.linalg.solve(model.covariance().to_numpy(), v.to_numpy())
+    assert np.allclose(model.solve(v).to_numpy(), direct, rtol=1e-9, atol=1e-9)
