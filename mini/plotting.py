@@ -38,6 +38,19 @@ def _new_figure(size: tuple[float, float]) -> tuple[Figure, plt.Axes]:
     return plt.subplots(figsize=size, layout="constrained")
 
 
+def _sign_colours(values: pd.Series) -> list[str]:
+    return [POSITIVE if v >= 0 else NEGATIVE for v in values]
+
+
+def _finish_bars(ax: plt.Axes, title: str, percent: bool, n_labels: int, max_upright: int) -> None:
+    """Zero line, title, percent axis, and slanted labels when there are too many to fit."""
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_title(title)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.tick_params(axis="x", labelrotation=0 if n_labels <= max_upright else 45)
+
+
 def bar_chart(
     values: pd.Series, title: str, ylabel: str = "", percent: bool = True, size: tuple[float, float] = (6.4, 3.2)
 ) -> Figure:
@@ -45,14 +58,9 @@ def bar_chart(
     values = _checks.finite_series(values, "values")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
-        colours = [POSITIVE if v >= 0 else NEGATIVE for v in values]
-        ax.bar([str(i) for i in values.index], values.to_numpy(), color=colours)
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(title)
+        ax.bar([str(i) for i in values.index], values.to_numpy(), color=_sign_colours(values))
         ax.set_ylabel(ylabel)
-        if percent:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-        ax.tick_params(axis="x", labelrotation=0 if len(values) <= 8 else 45)
+        _finish_bars(ax, title, percent, len(values), max_upright=8)
     plt.close(fig)
     return fig
 
@@ -67,17 +75,13 @@ def waterfall(
         ends = np.cumsum(parts.to_numpy())
         starts = ends - parts.to_numpy()
         labels = [str(i) for i in parts.index] + [total_label]
-        colours = [POSITIVE if v >= 0 else NEGATIVE for v in parts] + [NEUTRAL]
+        colours = _sign_colours(parts) + [NEUTRAL]
         heights = list(parts.to_numpy()) + [ends[-1]]
         bottoms = list(starts) + [0.0]
         ax.bar(labels, heights, bottom=bottoms, color=colours)
         for x, end in enumerate(ends[:-1]):
             ax.plot([x - 0.4, x + 1.4], [end, end], color=NEUTRAL, linewidth=0.6)
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(title)
-        if percent:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-        ax.tick_params(axis="x", labelrotation=0 if len(labels) <= 9 else 45)
+        _finish_bars(ax, title, percent, len(labels), max_upright=9)
     plt.close(fig)
     return fig
 
