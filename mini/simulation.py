@@ -60,6 +60,7 @@ class SimulatedMarket:
     exposures: np.ndarray
     factor_returns: pd.DataFrame
     true_factor_cov: np.ndarray
+    regime_factor_cov: np.ndarray
     specific_vol: pd.Series
     regime: pd.Series
     periods_per_year: int
@@ -95,9 +96,11 @@ class SimulatedMarket:
 
     def true_risk_model(self, t: int) -> RiskModel:
         """The risk model that generated period ``t``, in annualised units."""
+        state = REGIMES.index(self.regime.iloc[t])
+        cov = pd.DataFrame(self.regime_factor_cov[state], index=self.factors, columns=self.factors)
         return RiskModel(
             exposures=self.exposures_at(t),
-            factor_cov=self.factor_cov_at(t) * self.periods_per_year,
+            factor_cov=cov * self.periods_per_year,
             specific_var=self.specific_vol**2,
         )
 
@@ -241,6 +244,7 @@ def simulate_market(
         exposures=exposures,
         factor_returns=pd.DataFrame(factor_returns, index=periods, columns=factor_index),
         true_factor_cov=true_cov,
+        regime_factor_cov=regime_cov,
         specific_vol=pd.Series(annual_spec_vol, index=stocks, name="specific vol"),
         regime=pd.Series(np.array(REGIMES)[regimes], index=periods, name="regime"),
         periods_per_year=per_year,

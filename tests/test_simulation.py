@@ -122,3 +122,12 @@ def test_panel_regression_bad_input(market):
         panel_regression(market.exposures, broken, weights)
     with pytest.raises(ValueError, match="singular in period"):
         panel_regression(market.exposures, market.returns, weights)  # MKT = sum of industries
+
+
+def test_true_risk_model_gives_the_stock_covariance_of_the_reported_convention(market):
+    t = 30
+    x = market.exposures_at(t).to_numpy()
+    reported = x @ market.true_factor_cov[t] @ x.T
+    model = market.true_risk_model(t)
+    raw = x @ (model.factor_cov.to_numpy() / market.periods_per_year) @ x.T
+    assert np.allclose(reported, raw, atol=1e-14)
