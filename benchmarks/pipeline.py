@@ -18,11 +18,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mini.covariance import ewma_covariance  # noqa: E402
+from mini.covariance import ewma_covariance, ewma_variance_forecasts  # noqa: E402
 from mini.evaluation import bias_statistic  # noqa: E402
 from mini.simulation import fit_cross_sections, simulate_market  # noqa: E402
 from mini.specific_risk import ewma_specific_variance  # noqa: E402
@@ -40,16 +39,9 @@ def pipeline(n_stocks: int, n_periods: int, frequency: str) -> dict[str, float]:
     half_life = 90 if frequency == "monthly" else 250
     ewma_covariance(fit.factor_returns, half_life=half_life, vol_half_life=half_life // 3)
     specific = ewma_specific_variance(fit.residuals, half_life=half_life)
-    # Bias statistic of each factor's forecast: expanding EWMA vol known before each period.
-    f = fit.factor_returns.to_numpy()
-    decay = 2.0 ** (-1.0 / half_life)
-    variance = np.empty_like(f)
-    running = f[:12].var(axis=0)
-    for t in range(len(f)):  # a recursion in time
-        variance[t] = running
-        running = decay * running + (1 - decay) * f[t] ** 2
-    z = pd.DataFrame(f[12:] / np.sqrt(variance[12:]), columns=fit.factor_returns.columns)
-    bias_statistic(z)
+    # Bias statistic of each factor's one-step-ahead EWMA volatility forecast.
+    forecasts = ewma_variance_forecasts(fit.factor_returns, half_life=half_life, warmup=12)
+    bias_statistic(fit.factor_returns.iloc[12:] / np.sqrt(forecasts))
     timings["risk + bias"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - start
     assert np.all(specific > 0)

@@ -159,3 +159,25 @@ def volatility_regime_adjustment(standardised_returns: pd.DataFrame, half_life: 
     z = _history(standardised_returns, minimum=1).to_numpy()
     mean_square = np.mean(z**2, axis=1)
     return float(np.sqrt(ewma_weights(len(mean_square), half_life) @ mean_square))
+
+
+def ewma_variance_forecasts(returns: pd.DataFrame, half_life: float, warmup: int) -> pd.DataFrame:
+    r"""One-step-ahead EWMA variance forecasts for every period after a warm-up.
+
+    .. math:: \hat\sigma^2_{t} = \lambda\, \hat\sigma^2_{t-1} + (1 - \lambda)\, f_{t-1}^2
+
+    started from the mean square of the first ``warmup`` periods. Row t uses only
+    returns before t, so it is a genuine forecast that can be compared with
+    :math:`f_t` (see :mod:`mini.evaluation`). Returns rows ``warmup`` onwards.
+    """
+    returns = _history(returns, minimum=warmup + 1)
+    if warmup < 1:
+        raise ValueError(f"warm-up must be at least one period, got {warmup}")
+    decay = decay_from_half_life(half_life)
+    values = returns.to_numpy()
+    forecasts = np.empty_like(values)
+    running = np.mean(values[:warmup] ** 2, axis=0)
+    for t in range(warmup, len(values)):  # a recursion in time: each forecast needs the last
+        forecasts[t] = running
+        running = decay * running + (1.0 - decay) * values[t] ** 2
+    return pd.DataFrame(forecasts[warmup:], index=returns.index[warmup:], columns=returns.columns)

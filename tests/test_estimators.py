@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mini.covariance import (decay_from_half_life, effective_sample_size, eigenvalue_floor, ewma_covariance,
+from mini.covariance import (decay_from_half_life, ewma_variance_forecasts, effective_sample_size, eigenvalue_floor, ewma_covariance,
                              ewma_weights, newey_west_covariance, sample_covariance, shrink_covariance,
                              volatility_regime_adjustment)
 from mini.evaluation import bias_band, bias_statistic, exceedances, q_statistic, rolling_bias, standardised_returns
@@ -188,3 +188,18 @@ def test_estimator_bad_input():
         principal_components(pd.DataFrame(np.eye(3)), 5)
     with pytest.raises(ValueError, match="NaN"):
         ewma_specific_variance(pd.DataFrame([[np.nan, 1.0], [1.0, 1.0]]), 10)
+
+
+def test_ewma_variance_forecasts_use_only_the_past():
+    rng = np.random.default_rng(6)
+    f = pd.DataFrame(rng.normal(0, 0.05, (100, 2)), columns=["a", "b"])
+    forecasts = ewma_variance_forecasts(f, half_life=10, warmup=20)
+    changed = f.copy()
+    changed.iloc[60] *= 10  # a shock in period 60 must not affect forecasts up to 60
+    after = ewma_variance_forecasts(changed, half_life=10, warmup=20)
+    assert np.allclose(forecasts.loc[:60], after.loc[:60]) and not np.allclose(forecasts.loc[61], after.loc[61])
+    lam = decay_from_half_life(10)
+    expected = lam * forecasts.loc[40] + (1 - lam) * f.loc[40] ** 2
+    assert np.allclose(forecasts.loc[41], expected)
+    z = f.iloc[20:] / np.sqrt(forecasts)
+    assert 0.8 < float(bias_statistic(z).mean()) < 1.2
