@@ -82,3 +82,27 @@ def _default_eliminated(constraints: pd.DataFrame) -> list[str]:
             raise ValueError(f"constraint {label!r} involves no factor that is left to eliminate")
         chosen.append(candidates[-1])
     return chosen
+
+
+def industry_restrictions(industry_weights: np.ndarray, industry_columns: Sequence[int], n_factors: int) -> np.ndarray:
+    r"""Restriction matrices for the industry constraint in every period at once.
+
+    ``industry_weights`` is T × J (each period's industry cap weights, in the order of
+    ``industry_columns``, the positions of the industry factors among the K factors).
+    The last industry is eliminated: :math:`f_J = -\sum_{j<J} (c_j / c_J) f_j`.
+    Returns a (T, K, K − 1) array, period t equal to :func:`restriction_matrix` of that
+    period's :func:`industry_constraint` with the last industry eliminated.
+    """
+    weights = _checks.finite_array(industry_weights, "industry weights", ndim=2)
+    columns = list(industry_columns)
+    if weights.shape[1] != len(columns):
+        raise ValueError(f"industry weights have {weights.shape[1]} columns for {len(columns)} industry factors")
+    if np.any(weights[:, -1] <= 0):
+        raise ValueError("the eliminated (last) industry has zero weight in some period, so the constraint cannot be solved for it")
+    eliminated = columns[-1]
+    free = [k for k in range(n_factors) if k != eliminated]
+    restrictions = np.zeros((weights.shape[0], n_factors, n_factors - 1))
+    restrictions[:, free, np.arange(n_factors - 1)] = 1.0
+    for j, column in enumerate(columns[:-1]):
+        restrictions[:, eliminated, free.index(column)] = -weights[:, j] / weights[:, -1]
+    return restrictions

@@ -1,0 +1,183 @@
+r"""Estimating the factor covariance matrix F from a history of factor returns.
+
+Rows of the input are periods (oldest first), columns are factors. All estimators
+return per-period covariances; multiply by the number of periods per year to
+annualise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mini import _checks
+
+
+def _history(returns: pd.DataFrame, minimum: int = 2) -> pd.DataFrame:
+    returns = _checks.finite_frame(returns, "factor returns")
+    if len(returns) < minimum:
+        raise ValueError(f"need at least {minimum} periods of returns, got {len(returns)}")
+    return returns
+
+
+def decay_from_half_life(half_life: float) -> float:
+    r"""EWMA decay per period, :math:`\lambda = 2^{-1/h}`: weights halve every h periods."""
+    if not np.isfinite(half_life) or half_life <= 0:
+        raise ValueError(f"half-life must be a positive number of periods, got {half_life}")
+    return float(2.0 ** (-1.0 / half_life))
+
+
+def ewma_weights(n_periods: int, half_life: float) -> np.ndarray:
+    r"""Weights :math:`w_s \propto \lambda^{s}` for a sample whose last row is the most recent
+    (s periods ago), normalised to sum to one."""
+    if n_periods < 1:
+        raise ValueError(f"need at least one period, got {n_periods}")
+    decay = decay_from_half_life(half_life)
+    weights = decay ** np.arange(n_periods - 1, -1, -1, dtype=float)
+    return weights / weights.sum()
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    r"""How many equally weighted observations the weights are worth, :math:`1 / \sum_s w_s^2`
+    (weights normalised to sum to one). For long EWMA samples it tends to
+    :math:`(1 + \lambda) / (1 - \lambda)`, about 2.9 half-lives."""
+    w = _checks.finite_array(weights, "weights", ndim=1)
+    if np.any(w < 0) or w.sum() <= 0:
+        raise ValueError("weights must be non-negative and not all zero")
+    w = w / w.sum()
+    return float(1.0 / np.sum(w**2))
+
+
+def sample_covariance(returns: pd.DataFrame) -> pd.DataFrame:
+    r"""The equally weighted sample covariance, :math:`\frac{1}{T-1} \sum_t (f_t - \bar f)(f_t - \bar f)^\top`."""
+    returns = _history(returns)
+    return returns.cov(ddof=1)
+
+
+def _weighted_cov(values: np.ndarray, weights: np.ndarray, demean: bool) -> np.ndarray:
+    centred = values - weights @ values if demean else values
+    return (centred * weights[:, None]).T @ centred
+
+
+def ewma_covariance(
+    returns: pd.DataFrame, half_life: float, vol_half_life: float | None = None, demean: bool = False
+) -> pd.DataFrame:
+    r"""Exponentially weighted covariance :math:`\sum_s w_s f_{t-s} f_{t-s}^\top`.
+
+    With ``vol_half_life`` the volatilities come from one half-life and the correlations
+    from another: :math:`F = D_{\text{vol}}\, C_{\text{corr}}\, D_{\text{vol}}`. Risk models
+    typically let volatilities react fast (short half-life) and estimate correlations,
+    which need more data, slowly. Returns are not demeaned by default: over short
+    horizons the mean is tiny and estimating it adds noise.
+    """
+    returns = _history(returns)
+    values = returns.to_numpy()
+    cov = _weighted_cov(values, ewma_weights(len(values), half_life), demean)
+    if vol_half_life is not None:
+        vols = np.sqrt(np.diag(_weighted_cov(values, ewma_weights(len(values), vol_half_life), demean)))
+        corr_vols = np.sqrt(np.diag(cov))
+        cov = cov / np.outer(corr_vols, corr_vols) * np.outer(vols, vols)
+    return pd.DataFrame(cov, index=returns.columns, columns=returns.columns)
+
+
+def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | None = None) -> pd.DataFrame:
+    r"""Covariance of multi-period sums, corrected for serial correlation (Newey–West).
+
+    .. math:: F_{NW} = \Gamma_0 + \sum_{l=1}^{L} \left(1 - \frac{l}{L+1}\right)
+       \left(\Gamma_l + \Gamma_l^\top\right), \qquad
+       \Gamma_l = \sum_s w_s\, f_{t-s} f_{t-s-l}^\top
+
+    The Bartlett weights keep the result positive semi-definite. If returns are
+    positively autocorrelated, the variance of a month of daily returns exceeds 21
+    times the daily variance, and :math:`\Gamma_0` alone under-forecasts it.
+    ``half_life`` = None weights periods equally.
+    """
+    returns = _history(returns, minimum=lags + 2)
+    if lags < 0:
+        raise ValueError(f"lags must be non-negative, got {lags}")
+    values = returns.to_numpy()
+    n = len(values)
+    weights = np.full(n, 1.0 / n) if half_life is None else ewma_weights(n, half_life)
+    result = _weighted_cov(values, weights, demean=False)
+    for lag in range(1, lags + 1):  # one term per lag: L is small
+        w = weights[lag:] / weights[lag:].sum()
+        gamma = (values[lag:] * w[:, None]).T @ values[:-lag]
+        result = result + (1.0 - lag / (lags + 1.0)) * (gamma + gamma.T)
+    return pd.DataFrame(result, index=returns.columns, columns=returns.columns)
+
+
+def shrink_covariance(covariance: pd.DataFrame, intensity: float, target: str = "constant correlation") -> pd.DataFrame:
+    r"""Shrink a covariance towards a structured target: :math:`(1-\delta) S + \delta T`.
+
+    ``target`` is "diagonal" (same variances, zero correlations) or "constant
+    correlation" (same variances, every correlation equal to the average). Shrinkage
+    trades a little bias for a large cut in estimation noise.
+    """
+    covariance = _checks.finite_frame(covariance, "covariance")
+    _checks.symmetric(covariance.to_numpy(), "covariance")
+    if not 0.0 <= intensity <= 1.0:
+        raise ValueError(f"shrinkage intensity must be in [0, 1], got {intensity}")
+    s = covariance.to_numpy()
+    vols = np.sqrt(np.diag(s))
+    if target == "diagonal":
+        structured = np.diag(np.diag(s))
+    elif target == "constant correlation":
+        corr = s / np.outer(vols, vols)
+        k = len(s)
+        average = (corr.sum() - k) / (k * (k - 1)) if k > 1 else 0.0
+        structured = average * np.outer(vols, vols)
+        np.fill_diagonal(structured, np.diag(s))
+    else:
+        raise ValueError(f"unknown shrinkage target {target!r}; use 'diagonal' or 'constant correlation'")
+    return pd.DataFrame((1 - intensity) * s + intensity * structured, index=covariance.index, columns=covariance.columns)
+
+
+def eigenvalue_floor(covariance: pd.DataFrame, floor: float) -> pd.DataFrame:
+    r"""Raise every eigenvalue below ``floor`` to ``floor``: :math:`V \max(\Lambda, \epsilon) V^\top`.
+
+    Guarantees a positive definite matrix, so no portfolio looks risk-free because of
+    noise in the smallest eigenvalues.
+    """
+    covariance = _checks.finite_frame(covariance, "covariance")
+    _checks.symmetric(covariance.to_numpy(), "covariance")
+    if not np.isfinite(floor) or floor <= 0:
+        raise ValueError(f"eigenvalue floor must be positive, got {floor}")
+    values, vectors = np.linalg.eigh(covariance.to_numpy())
+    floored = (vectors * np.maximum(values, floor)) @ vectors.T
+    return pd.DataFrame((floored + floored.T) / 2, index=covariance.index, columns=covariance.columns)
+
+
+def volatility_regime_adjustment(standardised_returns: pd.DataFrame, half_life: float) -> float:
+    r"""Cross-sectional volatility multiplier from recent forecast errors.
+
+    .. math:: \lambda_{VRA} = \sqrt{\sum_s w_s\, \overline{z^2}_{t-s}}
+
+    where :math:`\overline{z^2}_t` is the mean over factors of squared returns divided by
+    their forecast volatility. When recent returns have been larger than forecast,
+    the multiplier exceeds one and scales the whole covariance up.
+    """
+    z = _history(standardised_returns, minimum=1).to_numpy()
+    mean_square = np.mean(z**2, axis=1)
+    return float(np.sqrt(ewma_weights(len(mean_square), half_life) @ mean_square))
+
+
+def ewma_variance_forecasts(returns: pd.DataFrame, half_life: float, warmup: int) -> pd.DataFrame:
+    r"""One-step-ahead EWMA variance forecasts for every period after a warm-up.
+
+    .. math:: \hat\sigma^2_{t} = \lambda\, \hat\sigma^2_{t-1} + (1 - \lambda)\, f_{t-1}^2
+
+    started from the mean square of the first ``warmup`` periods. Row t uses only
+    returns before t, so it is a genuine forecast that can be compared with
+    :math:`f_t` (see :mod:`mini.evaluation`). Returns rows ``warmup`` onwards.
+    """
+    returns = _history(returns, minimum=warmup + 1)
+    if warmup < 1:
+        raise ValueError(f"warm-up must be at least one period, got {warmup}")
+    decay = decay_from_half_life(half_life)
+    values = returns.to_numpy()
+    forecasts = np.empty_like(values)
+    running = np.mean(values[:warmup] ** 2, axis=0)
+    for t in range(warmup, len(values)):  # a recursion in time: each forecast needs the last
+        forecasts[t] = running
+        running = decay * running + (1.0 - decay) * values[t] ** 2
+    return pd.DataFrame(forecasts[warmup:], index=returns.index[warmup:], columns=returns.columns)

@@ -1,0 +1,82 @@
+r"""Model evaluation: are the risk forecasts the right size?
+
+For a portfolio with forecast volatility :math:`\hat\sigma_t` (made before period t)
+and realised return :math:`r_t`, the standardised outcome is
+:math:`z_t = r_t / \hat\sigma_t`. If the forecasts are right, z has standard deviation
+one. The bias statistic is that standard deviation; values above one mean risk was
+under-forecast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mini import _checks
+
+
+def standardised_returns(realised: pd.Series | pd.DataFrame, forecast_vol: pd.Series | pd.DataFrame):
+    """z = realised / forecast, with shapes and labels checked."""
+    if isinstance(realised, pd.DataFrame):
+        realised = _checks.finite_frame(realised, "realised returns")
+        forecast_vol = _checks.finite_frame(forecast_vol, "forecast volatilities")
+        if realised.shape != forecast_vol.shape:
+            raise ValueError(f"realised returns {realised.shape} and forecasts {forecast_vol.shape} differ in shape")
+    else:
+        realised = _checks.finite_series(realised, "realised returns")
+        forecast_vol = _checks.finite_series(forecast_vol, "forecast volatilities")
+        if len(realised) != len(forecast_vol):
+            raise ValueError(f"{len(realised)} realised returns but {len(forecast_vol)} forecasts")
+    if (np.asarray(forecast_vol) <= 0).any():
+        raise ValueError("forecast volatilities must be positive")
+    return realised / np.asarray(forecast_vol)
+
+
+def bias_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
+    r"""Standard deviation of standardised returns, :math:`b = \sqrt{\frac{1}{T-1}\sum_t (z_t - \bar z)^2}`."""
+    if isinstance(z, pd.DataFrame):
+        z = _checks.finite_frame(z, "standardised returns")
+    else:
+        z = _checks.finite_series(z, "standardised returns")
+    if len(z) < 2:
+        raise ValueError("need at least two periods for a bias statistic")
+    return z.std(ddof=1)
+
+
+def bias_band(n_periods: int) -> tuple[float, float]:
+    r"""Approximate 95% band for the bias statistic of a correct model: :math:`1 \pm \sqrt{2/T}`."""
+    if n_periods < 2:
+        raise ValueError(f"need at least two periods, got {n_periods}")
+    half_width = np.sqrt(2.0 / n_periods)
+    return 1.0 - half_width, 1.0 + half_width
+
+
+def rolling_bias(z: pd.Series, window: int) -> pd.Series:
+    """Bias statistic over a moving window of ``window`` periods."""
+    z = _checks.finite_series(z, "standardised returns")
+    if not 2 <= window <= len(z):
+        raise ValueError(f"window must be between 2 and the number of periods ({len(z)}), got {window}")
+    return z.rolling(window).std(ddof=1).dropna().rename("rolling bias")
+
+
+def q_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
+    r"""Mean of :math:`z^2 - \ln z^2`: smallest (one) when forecasts are exact, and it
+    punishes over- and under-forecasting alike, period by period."""
+    squared = np.asarray(z, dtype=float) ** 2
+    if np.any(squared == 0):
+        raise ValueError("a standardised return of exactly zero has no Q-statistic (log of zero)")
+    values = squared - np.log(squared)
+    if isinstance(z, pd.DataFrame):
+        return pd.Series(values.mean(axis=0), index=z.columns, name="Q")
+    return float(values.mean())
+
+
+def exceedances(z: pd.Series, threshold: float = 1.645) -> int:
+    """How many periods lost more than ``threshold`` forecast standard deviations.
+
+    With normal returns and correct forecasts about 5% of periods exceed 1.645.
+    """
+    z = _checks.finite_series(z, "standardised returns")
+    if threshold <= 0:
+        raise ValueError(f"threshold must be positive, got {threshold}")
+    return int((z < -threshold).sum())

@@ -1,0 +1,259 @@
+r"""A simulated stock market with a known factor structure.
+
+Real data cannot be downloaded while the book builds, and with real data nobody knows
+the true factor covariance anyway. A simulated market fixes the truth in advance, so a
+chapter can run an estimator and compare its answer with the right one.
+
+Each period t, stock returns follow the factor model exactly:
+
+.. math:: r_t = X_t f_t + \varepsilon_t ,
+
+with
+
+* exposures :math:`X_t` to a market factor, one industry per stock (industries of
+  unequal size), and three styles (VALUE, MOM, SIZE). The style descriptors drift
+  slowly (AR(1) processes; SIZE is log capitalisation) and are standardised every
+  period like :func:`mini.exposures.standardise`: cap-weighted mean 0, equal-weighted
+  standard deviation 1;
+* factor returns :math:`f_t \sim N(\mu, F_{s_t})` whose covariance depends on a hidden
+  regime :math:`s_t \in \{\text{calm}, \text{crisis}\}` that follows a two-state
+  Markov chain (in a crisis every volatility is multiplied by ``crisis_multiplier``);
+  industry returns are expressed so that their cap-weighted sum is zero, the same
+  convention the cross-sectional regression uses, so estimates and truth are
+  comparable;
+* specific returns :math:`\varepsilon_{it}` that are Student-t (fat-tailed) with
+  heterogeneous volatilities, larger for smaller companies;
+* log-normal market caps that grow with each stock's return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mini.constraints import industry_restrictions
+from mini.regression import PanelFit, panel_regression
+from mini.risk_model import RiskModel
+
+INDUSTRY_POOL = ["ENERGY", "MATERIALS", "INDUSTRIALS", "CONSUMER", "HEALTH", "FINANCIALS",
+                 "TECH", "TELECOM", "UTILITIES", "REALESTATE", "STAPLES", "MEDIA"]
+STYLES = ["VALUE", "MOM", "SIZE"]
+MARKET = "MKT"
+REGIMES = ("calm", "crisis")
+
+
+@dataclass(frozen=True)
+class SimulatedMarket:
+    """A simulated panel and the truth behind it.
+
+    ``exposures`` is a (T, N, K) array in the order of ``periods``, ``stocks`` and
+    ``factors``; ``caps`` are start-of-period caps. ``true_factor_cov`` holds one K × K
+    covariance per period (per-period units, not annualised) because the industry
+    convention depends on that period's industry weights and the regime on the chain.
+    """
+
+    returns: pd.DataFrame
+    caps: pd.DataFrame
+    industry: pd.Series
+    exposures: np.ndarray
+    factor_returns: pd.DataFrame
+    true_factor_cov: np.ndarray
+    regime_factor_cov: np.ndarray
+    specific_vol: pd.Series
+    regime: pd.Series
+    periods_per_year: int
+
+    @property
+    def periods(self) -> pd.Index:
+        return self.returns.index
+
+    @property
+    def stocks(self) -> pd.Index:
+        return self.returns.columns
+
+    @property
+    def factors(self) -> pd.Index:
+        return self.factor_returns.columns
+
+    @property
+    def industries(self) -> list[str]:
+        return [name for name in self.factors if name != MARKET and name not in STYLES]
+
+    def exposures_at(self, t: int) -> pd.DataFrame:
+        """Exposure matrix of period ``t`` (an integer position) as a labelled frame."""
+        return pd.DataFrame(self.exposures[t], index=self.stocks, columns=self.factors)
+
+    def factor_cov_at(self, t: int) -> pd.DataFrame:
+        """True per-period factor covariance in period ``t``."""
+        return pd.DataFrame(self.true_factor_cov[t], index=self.factors, columns=self.factors)
+
+    def industry_weights(self) -> pd.DataFrame:
+        """Cap weight of each industry in every period (T × industries)."""
+        weights = self.caps.div(self.caps.sum(axis=1), axis=0)
+        return weights.T.groupby(self.industry).sum().T[self.industries]
+
+    def true_risk_model(self, t: int) -> RiskModel:
+        """The risk model that generated period ``t``, in annualised units."""
+        state = REGIMES.index(self.regime.iloc[t])
+        cov = pd.DataFrame(self.regime_factor_cov[state], index=self.factors, columns=self.factors)
+        return RiskModel(
+            exposures=self.exposures_at(t),
+            factor_cov=cov * self.periods_per_year,
+            specific_var=self.specific_vol**2,
+        )
+
+
+def _standardise_panel(descriptors: np.ndarray, cap_weights: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`mini.exposures.standardise` over periods: (T, N) -> (T, N)."""
+    centre = np.sum(descriptors * cap_weights, axis=1, keepdims=True)
+    spread = descriptors.std(axis=1, ddof=0, keepdims=True)
+    return (descriptors - centre) / spread
+
+
+def _ar1_paths(rng: np.random.Generator, n_periods: int, n_stocks: int, persistence: float) -> np.ndarray:
+    """Unit-variance AR(1) paths, one per stock: slowly drifting characteristics."""
+    shocks = rng.standard_normal((n_periods, n_stocks))
+    paths = np.empty_like(shocks)
+    paths[0] = shocks[0]
+    innovation = np.sqrt(1.0 - persistence**2)
+    for t in range(1, n_periods):  # a recursion in time: each period needs the last
+        paths[t] = persistence * paths[t - 1] + innovation * shocks[t]
+    return paths
+
+
+def _regime_path(rng: np.random.Generator, n_periods: int, p_enter: float, p_leave: float) -> np.ndarray:
+    """A two-state Markov chain (0 calm, 1 crisis), started calm."""
+    draws = rng.random(n_periods)
+    states = np.zeros(n_periods, dtype=int)
+    for t in range(1, n_periods):
+        leave = p_leave if states[t - 1] else p_enter
+        states[t] = 1 - states[t - 1] if draws[t] < leave else states[t - 1]
+    return states
+
+
+def _factor_correlation(rng: np.random.Generator, n_factors: int) -> np.ndarray:
+    """A random, well-conditioned correlation matrix with modest correlations."""
+    loadings = rng.normal(0.0, 0.35, (n_factors, 2))
+    cov = loadings @ loadings.T + np.eye(n_factors)
+    vol = np.sqrt(np.diag(cov))
+    return cov / np.outer(vol, vol)
+
+
+def simulate_market(
+    n_stocks: int = 500,
+    n_periods: int = 120,
+    n_industries: int = 8,
+    frequency: str = "monthly",
+    seed: int = 0,
+    crisis_multiplier: float = 2.0,
+    crisis_entry: float = 0.03,
+    crisis_exit: float = 0.2,
+    market_premium: float = 0.06,
+    tail_dof: float = 5.0,
+) -> SimulatedMarket:
+    """Simulate ``n_periods`` of returns for ``n_stocks`` (see the module docstring).
+
+    ``frequency`` is "monthly" (12 periods a year) or "daily" (252). Volatilities,
+    the market premium and the regime transition probabilities (``crisis_entry``,
+    ``crisis_exit``) are stated per year and per month respectively and rescaled to the
+    period length. The same ``seed`` always gives the same market.
+    """
+    per_year = {"monthly": 12, "daily": 252}.get(frequency)
+    if per_year is None:
+        raise ValueError(f"frequency must be 'monthly' or 'daily', got {frequency!r}")
+    if not 2 <= n_industries <= len(INDUSTRY_POOL):
+        raise ValueError(f"n_industries must be between 2 and {len(INDUSTRY_POOL)}, got {n_industries}")
+    if n_stocks < 5 * n_industries:
+        raise ValueError(f"need at least five stocks per industry: {n_stocks} stocks for {n_industries} industries")
+    if n_periods < 2:
+        raise ValueError(f"need at least two periods, got {n_periods}")
+    if crisis_multiplier < 1 or not (0 < crisis_entry < 1 and 0 < crisis_exit < 1) or tail_dof <= 2:
+        raise ValueError("crisis_multiplier must be >= 1, transition probabilities in (0, 1), tail_dof > 2")
+
+    rng = np.random.default_rng(seed)
+    industries = INDUSTRY_POOL[:n_industries]
+    factors = [MARKET, *industries, *STYLES]
+    n_factors = len(factors)
+    market_col, style_cols = 0, slice(1 + n_industries, n_factors)
+
+    # Industries of unequal size: Dirichlet shares, at least five members each.
+    shares = rng.dirichlet(np.full(n_industries, 2.0))
+    counts = 5 + rng.multinomial(n_stocks - 5 * n_industries, shares)
+    membership = rng.permutation(np.repeat(np.arange(n_industries), counts))
+
+    # Caps: log-normal, in $bn; specific vols fall with size (small caps are noisier).
+    start_caps = rng.lognormal(mean=np.log(5.0), sigma=1.3, size=n_stocks)
+    size_rank = np.log(start_caps / np.median(start_caps))
+    annual_spec_vol = np.clip(0.28 * np.exp(-0.12 * size_rank) * rng.lognormal(0, 0.2, n_stocks), 0.10, 0.80)
+
+    # Factor covariance: annual vols, a random correlation, and a crisis regime.
+    annual_vol = np.concatenate([[0.16], rng.uniform(0.05, 0.10, n_industries), [0.04, 0.06, 0.03]])
+    correlation = _factor_correlation(rng, n_factors)
+    calm_cov = np.outer(annual_vol, annual_vol) * correlation / per_year
+    months_per_period = 12 / per_year  # monthly transition probabilities scaled to the period
+    regimes = _regime_path(rng, n_periods, crisis_entry * months_per_period, crisis_exit * months_per_period)
+    regime_cov = np.stack([calm_cov, calm_cov * crisis_multiplier**2])
+
+    # Draw raw factor returns, then move the cap-weighted industry average into MKT.
+    mean = np.zeros(n_factors)
+    mean[market_col] = market_premium / per_year
+    chol = np.linalg.cholesky(regime_cov)
+    raw = mean + np.einsum("tkl,tl->tk", chol[regimes], rng.standard_normal((n_periods, n_factors)))
+
+    # Specific returns: Student-t scaled to unit variance, then to each stock's vol.
+    t_draws = rng.standard_t(tail_dof, (n_periods, n_stocks)) / np.sqrt(tail_dof / (tail_dof - 2))
+    specific = t_draws * annual_spec_vol / np.sqrt(per_year)
+
+    value = _ar1_paths(rng, n_periods, n_stocks, persistence=0.995 ** (12 / per_year))
+    momentum = _ar1_paths(rng, n_periods, n_stocks, persistence=0.90 ** (12 / per_year))
+
+    caps = np.empty((n_periods, n_stocks))
+    exposures = np.zeros((n_periods, n_stocks, n_factors))
+    factor_returns = np.empty((n_periods, n_factors))
+    true_cov = np.empty((n_periods, n_factors, n_factors))
+    returns = np.empty((n_periods, n_stocks))
+    dummies = np.eye(n_industries)[membership]
+    exposures[:, :, market_col] = 1.0
+    exposures[:, :, 1:1 + n_industries] = dummies
+    cap = start_caps
+    for t in range(n_periods):  # caps at t depend on returns up to t - 1
+        caps[t] = cap
+        weights = cap / cap.sum()
+        descriptors = np.stack([value[t], momentum[t], np.log(cap)])
+        exposures[t, :, style_cols] = _standardise_panel(descriptors, weights[None, :]).T
+        industry_weight = dummies.T @ weights
+        # f_constrained = A f_raw: industries minus their cap-weighted mean; MKT plus it.
+        convention = np.eye(n_factors)
+        convention[1:1 + n_industries, 1:1 + n_industries] -= industry_weight[None, :]
+        convention[market_col, 1:1 + n_industries] += industry_weight
+        factor_returns[t] = convention @ raw[t]
+        true_cov[t] = convention @ regime_cov[regimes[t]] @ convention.T
+        returns[t] = exposures[t] @ factor_returns[t] + specific[t]
+        cap = cap * np.maximum(1.0 + returns[t], 0.05)
+
+    step = "MS" if per_year == 12 else "B"
+    periods = pd.date_range("2010-01-01", periods=n_periods, freq=step, name="period")
+    stocks = pd.Index([f"S{i:04d}" for i in range(n_stocks)], name="stock")
+    factor_index = pd.Index(factors, name="factor")
+    return SimulatedMarket(
+        returns=pd.DataFrame(returns, index=periods, columns=stocks),
+        caps=pd.DataFrame(caps, index=periods, columns=stocks),
+        industry=pd.Series(np.array(industries)[membership], index=stocks, name="industry"),
+        exposures=exposures,
+        factor_returns=pd.DataFrame(factor_returns, index=periods, columns=factor_index),
+        true_factor_cov=true_cov,
+        regime_factor_cov=regime_cov,
+        specific_vol=pd.Series(annual_spec_vol, index=stocks, name="specific vol"),
+        regime=pd.Series(np.array(REGIMES)[regimes], index=periods, name="regime"),
+        periods_per_year=per_year,
+    )
+
+
+def fit_cross_sections(market: SimulatedMarket) -> PanelFit:
+    """Run the book's regression (√cap weights, cap-weighted industries sum to zero) in every period."""
+    columns = [market.factors.get_loc(name) for name in market.industries]
+    restrictions = industry_restrictions(market.industry_weights().to_numpy(), columns, len(market.factors))
+    root_cap = np.sqrt(market.caps)
+    return panel_regression(market.exposures, market.returns, root_cap, restrictions, list(market.factors))
