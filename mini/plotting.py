@@ -105,3 +105,50 @@ def heatmap(
         ax.set_title(title)
     plt.close(fig)
     return fig
+
+
+def grouped_bars(frame: pd.DataFrame, title: str, percent: bool = True, size: tuple[float, float] = (6.8, 3.4)) -> Figure:
+    """One group of bars per row label, one bar per column within each group, with a legend."""
+    frame = _checks.finite_frame(frame, "frame")
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        n_rows, n_cols = frame.shape
+        width = 0.8 / n_cols
+        positions = np.arange(n_rows)
+        for j, column in enumerate(frame.columns):
+            ax.bar(positions + (j - (n_cols - 1) / 2) * width, frame[column].to_numpy(), width, label=str(column))
+        ax.set_xticks(positions, [str(i) for i in frame.index])
+        ax.legend(frameon=False)
+        _finish_bars(ax, title, percent, n_rows, max_upright=8)
+    plt.close(fig)
+    return fig
+
+
+def line_chart(
+    frame: pd.DataFrame,
+    title: str,
+    ylabel: str = "",
+    percent: bool = True,
+    shade: pd.Series | None = None,
+    size: tuple[float, float] = (6.8, 3.4),
+) -> Figure:
+    """One line per column against the index; ``shade`` (booleans on the same index) greys
+    out the periods where it is True, for example crisis regimes."""
+    frame = _checks.finite_frame(frame, "frame")
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        for column in frame.columns:
+            ax.plot(frame.index, frame[column].to_numpy(), label=str(column), linewidth=1.4)
+        if shade is not None:
+            flags = shade.reindex(frame.index).fillna(False).to_numpy(dtype=bool)
+            lower, upper = ax.get_ylim()
+            ax.fill_between(frame.index, lower, upper, where=flags, color=NEUTRAL, alpha=0.2, linewidth=0)
+            ax.set_ylim(lower, upper)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        if percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        if frame.shape[1] > 1:
+            ax.legend(frameon=False)
+    plt.close(fig)
+    return fig

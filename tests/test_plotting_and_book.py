@@ -47,3 +47,24 @@ def test_publish_helpers_format_like_the_reference():
         pinned(0.19078, "19.07%", ".2%")
     with pytest.raises(ValueError, match="non-finite"):
         _plain(float("nan"))
+
+
+def test_grouped_bars_draw_one_bar_per_cell():
+    from mini.plotting import grouped_bars
+
+    frame = pd.DataFrame({"estimate": [0.1, 0.2, 0.15], "truth": [0.12, 0.18, 0.15]}, index=["a", "b", "c"])
+    ax = grouped_bars(frame, "t").axes[0]
+    assert len(ax.patches) == 6
+    assert sorted(p.get_height() for p in ax.patches) == sorted(frame.to_numpy().ravel())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["estimate", "truth"]
+
+
+def test_line_chart_draws_lines_and_shades_flagged_periods():
+    from mini.plotting import line_chart
+
+    index = pd.RangeIndex(10)
+    frame = pd.DataFrame({"x": np.linspace(0, 1, 10), "y": np.linspace(1, 0, 10)}, index=index)
+    shade = pd.Series([False] * 4 + [True] * 3 + [False] * 3, index=index)
+    ax = line_chart(frame, "t", shade=shade).axes[0]
+    assert len(ax.lines) == 2
+    assert len(ax.collections) == 1  # the shaded band
