@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mini.constraints import industry_restrictions
+from mini.constraints import industry_constraint, industry_restrictions, restriction_matrix
 from mini.regression import PanelFit, panel_regression
 from mini.risk_model import RiskModel
 
@@ -93,6 +93,11 @@ class SimulatedMarket:
         """Cap weight of each industry in every period (T × industries)."""
         weights = self.caps.div(self.caps.sum(axis=1), axis=0)
         return weights.T.groupby(self.industry).sum().T[self.industries]
+
+    def restriction_at(self, t: int) -> pd.DataFrame:
+        """The restriction matrix R of period ``t`` (cap-weighted industries sum to zero)."""
+        constraint = industry_constraint(self.industry_weights().iloc[t], list(self.factors))
+        return restriction_matrix(constraint, eliminate=[self.industries[-1]])
 
     def true_risk_model(self, t: int) -> RiskModel:
         """The risk model that generated period ``t``, in annualised units."""
