@@ -141,9 +141,16 @@ def line_chart(
             ax.plot(frame.index, frame[column].to_numpy(), label=str(column), linewidth=1.4)
         if shade is not None:
             flags = shade.reindex(frame.index).fillna(False).to_numpy(dtype=bool)
-            lower, upper = ax.get_ylim()
-            ax.fill_between(frame.index, lower, upper, where=flags, color=NEUTRAL, alpha=0.2, linewidth=0)
-            ax.set_ylim(lower, upper)
+            # one band per run of flagged periods, reaching to the start of the next period
+            # so that a single flagged period is visible too
+            edges = list(frame.index) + [frame.index[-1]]
+            start = None
+            for i, flagged in enumerate(list(flags) + [False]):
+                if flagged and start is None:
+                    start = i
+                elif not flagged and start is not None:
+                    ax.axvspan(edges[start], edges[i], color=NEUTRAL, alpha=0.2, linewidth=0)
+                    start = None
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         if percent:

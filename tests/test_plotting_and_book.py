@@ -64,7 +64,8 @@ def test_line_chart_draws_lines_and_shades_flagged_periods():
 
     index = pd.RangeIndex(10)
     frame = pd.DataFrame({"x": np.linspace(0, 1, 10), "y": np.linspace(1, 0, 10)}, index=index)
-    shade = pd.Series([False] * 4 + [True] * 3 + [False] * 3, index=index)
+    shade = pd.Series([False] * 4 + [True] * 3 + [False, True, False], index=index)
     ax = line_chart(frame, "t", shade=shade).axes[0]
     assert len(ax.lines) == 2
-    assert len(ax.collections) == 1  # the shaded band
+    bands = sorted((patch.get_x(), patch.get_x() + patch.get_width()) for patch in ax.patches)
+    assert bands == [(4, 7), (8, 9)]  # a run of three periods and a single flagged period
