@@ -161,6 +161,20 @@ def volatility_regime_adjustment(standardised_returns: pd.DataFrame, half_life: 
     return float(np.sqrt(ewma_weights(len(mean_square), half_life) @ mean_square))
 
 
+def _ewma_forecasts(values: np.ndarray, half_life: float, warmup: int, outer: bool) -> np.ndarray:
+    """Shared recursion for variance (outer=False) and covariance (outer=True) forecasts."""
+    if warmup < 1:
+        raise ValueError(f"warm-up must be at least one period, got {warmup}")
+    decay = decay_from_half_life(half_life)
+    square = (lambda v: np.einsum("...k,...l->...kl", v, v)) if outer else np.square
+    running = np.mean(square(values[:warmup]), axis=0)
+    forecasts = np.empty((len(values) - warmup, *running.shape))
+    for t in range(warmup, len(values)):  # a recursion in time: each forecast needs the last
+        forecasts[t - warmup] = running
+        running = decay * running + (1.0 - decay) * square(values[t])
+    return forecasts
+
+
 def ewma_variance_forecasts(returns: pd.DataFrame, half_life: float, warmup: int) -> pd.DataFrame:
     r"""One-step-ahead EWMA variance forecasts for every period after a warm-up.
 
@@ -171,13 +185,13 @@ def ewma_variance_forecasts(returns: pd.DataFrame, half_life: float, warmup: int
     :math:`f_t` (see :mod:`mini.evaluation`). Returns rows ``warmup`` onwards.
     """
     returns = _history(returns, minimum=warmup + 1)
-    if warmup < 1:
-        raise ValueError(f"warm-up must be at least one period, got {warmup}")
-    decay = decay_from_half_life(half_life)
-    values = returns.to_numpy()
-    forecasts = np.empty_like(values)
-    running = np.mean(values[:warmup] ** 2, axis=0)
-    for t in range(warmup, len(values)):  # a recursion in time: each forecast needs the last
-        forecasts[t] = running
-        running = decay * running + (1.0 - decay) * values[t] ** 2
-    return pd.DataFrame(forecasts[warmup:], index=returns.index[warmup:], columns=returns.columns)
+    forecasts = _ewma_forecasts(returns.to_numpy(), half_life, warmup, outer=False)
+    return pd.DataFrame(forecasts, index=returns.index[warmup:], columns=returns.columns)
+
+
+def ewma_covariance_forecasts(returns: pd.DataFrame, half_life: float, warmup: int) -> np.ndarray:
+    r"""One-step-ahead EWMA covariance forecasts :math:`\hat F_t = \lambda \hat F_{t-1} +
+    (1-\lambda) f_{t-1} f_{t-1}^\top`, as a (T − warmup, K, K) array for periods
+    ``warmup`` onwards; each uses only earlier returns."""
+    returns = _history(returns, minimum=warmup + 1)
+    return _ewma_forecasts(returns.to_numpy(), half_life, warmup, outer=True)

@@ -80,3 +80,30 @@ def exceedances(z: pd.Series, threshold: float = 1.645) -> int:
     if threshold <= 0:
         raise ValueError(f"threshold must be positive, got {threshold}")
     return int((z < -threshold).sum())
+
+
+def portfolio_vol_forecasts(
+    exposures: np.ndarray, factor_cov: np.ndarray, specific_var: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    r"""Forecast volatility of a portfolio in every period,
+    :math:`\hat\sigma_t = \sqrt{x_t^\top \hat F_t x_t + \sum_i w_{it}^2 \hat\delta_{it}}`,
+    :math:`x_t = X_t^\top w_t`.
+
+    Shapes: exposures (T, N, K), factor_cov (T, K, K), specific_var (T, N), weights
+    (N,) for fixed weights or (T, N).
+    """
+    x = _checks.finite_array(exposures, "exposures", ndim=3)
+    f = _checks.finite_array(factor_cov, "factor covariance forecasts", ndim=3)
+    d = _checks.finite_array(specific_var, "specific variance forecasts", ndim=2)
+    w = _checks.finite_array(weights, "weights")
+    n_periods, n_assets, n_factors = x.shape
+    if w.ndim == 1:
+        w = np.broadcast_to(w, (n_periods, n_assets))
+    if f.shape != (n_periods, n_factors, n_factors) or d.shape != (n_periods, n_assets) or w.shape != (n_periods, n_assets):
+        raise ValueError(
+            f"shapes do not line up: exposures {x.shape}, factor covariance {f.shape}, "
+            f"specific variance {d.shape}, weights {w.shape}"
+        )
+    port_x = np.einsum("tnk,tn->tk", x, w)
+    variance = np.einsum("tk,tkl,tl->t", port_x, f, port_x) + np.sum(w**2 * d, axis=1)
+    return np.sqrt(variance)

@@ -28,11 +28,13 @@ with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from mini import _checks
 from mini.constraints import industry_constraint, industry_restrictions, restriction_matrix
 from mini.regression import PanelFit, panel_regression
 from mini.risk_model import RiskModel
@@ -256,9 +258,19 @@ def simulate_market(
     )
 
 
-def fit_cross_sections(market: SimulatedMarket) -> PanelFit:
-    """Run the book's regression (√cap weights, cap-weighted industries sum to zero) in every period."""
-    columns = [market.factors.get_loc(name) for name in market.industries]
-    restrictions = industry_restrictions(market.industry_weights().to_numpy(), columns, len(market.factors))
+def fit_cross_sections(market: SimulatedMarket, drop: Sequence[str] = ()) -> PanelFit:
+    """Run the book's regression (√cap weights, cap-weighted industries sum to zero) in every period.
+
+    ``drop`` names style factors to leave out of the model, to study a misspecified
+    model (the returns still contain them). The market and industries must stay.
+    """
+    drop = _checks.known_labels(drop, market.factors, "factor")
+    protected = [name for name in drop if name not in STYLES]
+    if protected:
+        raise ValueError(f"only style factors can be dropped, not {protected}")
+    keep = [k for k, name in enumerate(market.factors) if name not in drop]
+    names = [market.factors[k] for k in keep]
+    columns = [names.index(name) for name in market.industries]
+    restrictions = industry_restrictions(market.industry_weights().to_numpy(), columns, len(names))
     root_cap = np.sqrt(market.caps)
-    return panel_regression(market.exposures, market.returns, root_cap, restrictions, list(market.factors))
+    return panel_regression(market.exposures[:, :, keep], market.returns, root_cap, restrictions, names)

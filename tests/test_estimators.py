@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mini.covariance import (decay_from_half_life, ewma_variance_forecasts, effective_sample_size, eigenvalue_floor, ewma_covariance,
+from mini.covariance import (decay_from_half_life, ewma_covariance_forecasts, ewma_variance_forecasts, effective_sample_size, eigenvalue_floor, ewma_covariance,
                              ewma_weights, newey_west_covariance, sample_covariance, shrink_covariance,
                              volatility_regime_adjustment)
-from mini.evaluation import bias_band, bias_statistic, exceedances, q_statistic, rolling_bias, standardised_returns
+from mini.decomposition import decompose_risk
+from mini.evaluation import portfolio_vol_forecasts, bias_band, bias_statistic, exceedances, q_statistic, rolling_bias, standardised_returns
 from mini.specific_risk import blend_specific_variance, ewma_specific_variance, structural_specific_variance
 from mini.statistical import marchenko_pastur_edge, principal_components
 from mini.simulation import fit_cross_sections, simulate_market
@@ -203,3 +204,37 @@ def test_ewma_variance_forecasts_use_only_the_past():
     assert np.allclose(forecasts.loc[41], expected)
     z = f.iloc[20:] / np.sqrt(forecasts)
     assert 0.8 < float(bias_statistic(z).mean()) < 1.2
+
+
+def test_ewma_covariance_forecasts_match_the_variance_recursion():
+    rng = np.random.default_rng(7)
+    f = pd.DataFrame(rng.normal(0, 0.05, (80, 3)), columns=list("abc"))
+    cov = ewma_covariance_forecasts(f, half_life=8, warmup=10)
+    var = ewma_variance_forecasts(f, half_life=8, warmup=10)
+    assert cov.shape == (70, 3, 3)
+    assert np.allclose(np.diagonal(cov, axis1=1, axis2=2), var.to_numpy())
+    assert np.allclose(cov, np.swapaxes(cov, 1, 2))
+
+
+def test_portfolio_vol_forecasts_match_the_risk_model(calm):
+    market, _ = calm
+    t = 100
+    model = market.true_risk_model(t)
+    w = pd.Series(np.random.default_rng(8).dirichlet(np.ones(len(market.stocks))), index=market.stocks)
+    vol = portfolio_vol_forecasts(
+        market.exposures[t:t + 1], model.factor_cov.to_numpy()[None], model.specific_var.to_numpy()[None], w.to_numpy()
+    )
+    assert np.isclose(vol[0], decompose_risk(model, w).total_vol)
+    with pytest.raises(ValueError, match="shapes do not line up"):
+        portfolio_vol_forecasts(market.exposures[:2], model.factor_cov.to_numpy()[None], model.specific_var.to_numpy()[None], w.to_numpy())
+
+
+def test_dropping_a_style_factor(calm):
+    market, fit = calm
+    smaller = fit_cross_sections(market, drop=["VALUE"])
+    assert "VALUE" not in smaller.factor_returns.columns
+    assert (smaller.r2_centred <= fit.r2_centred + 1e-12).all()  # fewer regressors never fit better
+    with pytest.raises(ValueError, match="only style factors"):
+        fit_cross_sections(market, drop=["MKT"])
+    with pytest.raises(ValueError, match="unknown factor"):
+        fit_cross_sections(market, drop=["QUALITY"])
