@@ -9,10 +9,13 @@ under-forecast.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from mini import _checks
+from mini.covariance import ewma_covariance_forecasts, ewma_variance_forecasts
 
 
 def standardised_returns(realised: pd.Series | pd.DataFrame, forecast_vol: pd.Series | pd.DataFrame):
@@ -60,8 +63,9 @@ def rolling_bias(z: pd.Series, window: int) -> pd.Series:
 
 
 def q_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
-    r"""Mean of :math:`z^2 - \ln z^2`: smallest (one) when forecasts are exact, and it
-    punishes over- and under-forecasting alike, period by period."""
+    r"""Mean of :math:`z^2 - \ln z^2`, a loss that is smallest (one) at :math:`z^2 = 1`
+    and punishes over- and under-forecasting alike, period by period. For correct
+    forecasts of normal returns its expected value is about 2.27, not 1."""
     squared = np.asarray(z, dtype=float) ** 2
     if np.any(squared == 0):
         raise ValueError("a standardised return of exactly zero has no Q-statistic (log of zero)")
@@ -107,3 +111,48 @@ def portfolio_vol_forecasts(
     port_x = np.einsum("tnk,tn->tk", x, w)
     variance = np.einsum("tk,tkl,tl->t", port_x, f, port_x) + np.sum(w**2 * d, axis=1)
     return np.sqrt(variance)
+
+
+@dataclass(frozen=True)
+class RiskForecasts:
+    """Risk-model forecasts made before each period of a backtest (rows: ``periods``)."""
+
+    periods: pd.Index
+    exposures: np.ndarray      # (T, N, K)
+    factor_cov: np.ndarray     # (T, K, K)
+    specific_var: np.ndarray   # (T, N)
+
+    def vol(self, weights: np.ndarray) -> pd.Series:
+        """Forecast volatility (per period) of fixed (N,) or changing (T, N) weights."""
+        return pd.Series(
+            portfolio_vol_forecasts(self.exposures, self.factor_cov, self.specific_var, weights),
+            index=self.periods, name="forecast vol",
+        )
+
+    def standardised(self, weights: np.ndarray, returns: pd.DataFrame) -> pd.Series:
+        """Realised portfolio return divided by its forecast volatility, period by period."""
+        returns = _checks.finite_frame(returns, "returns").loc[self.periods]
+        w = np.broadcast_to(np.asarray(weights, dtype=float), returns.shape)
+        realised = pd.Series(np.sum(w * returns.to_numpy(), axis=1), index=self.periods)
+        return standardised_returns(realised, self.vol(weights)).rename("z")
+
+
+def rolling_forecasts(
+    exposures: np.ndarray, factor_returns: pd.DataFrame, residuals: pd.DataFrame,
+    factor_half_life: float, specific_half_life: float, warmup: int,
+) -> RiskForecasts:
+    r"""Rebuild the risk model every period from data before it, as a live model would:
+    EWMA factor covariance and EWMA specific variances, combined with that period's
+    exposures. ``exposures`` is (T, N, K) with K the columns of ``factor_returns``.
+    """
+    x = _checks.finite_array(exposures, "exposures", ndim=3)
+    if x.shape[0] != len(factor_returns) or x.shape[2] != factor_returns.shape[1] or x.shape[1] != residuals.shape[1]:
+        raise ValueError(
+            f"exposures {x.shape} do not match factor returns {factor_returns.shape} and residuals {residuals.shape}"
+        )
+    return RiskForecasts(
+        periods=factor_returns.index[warmup:],
+        exposures=x[warmup:],
+        factor_cov=ewma_covariance_forecasts(factor_returns, factor_half_life, warmup),
+        specific_var=ewma_variance_forecasts(residuals, specific_half_life, warmup).to_numpy(),
+    )

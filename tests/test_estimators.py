@@ -12,7 +12,7 @@ from mini.covariance import (decay_from_half_life, ewma_covariance_forecasts, ew
                              ewma_weights, newey_west_covariance, sample_covariance, shrink_covariance,
                              volatility_regime_adjustment)
 from mini.decomposition import decompose_risk
-from mini.evaluation import portfolio_vol_forecasts, bias_band, bias_statistic, exceedances, q_statistic, rolling_bias, standardised_returns
+from mini.evaluation import portfolio_vol_forecasts, rolling_forecasts, bias_band, bias_statistic, exceedances, q_statistic, rolling_bias, standardised_returns
 from mini.specific_risk import blend_specific_variance, ewma_specific_variance, structural_specific_variance
 from mini.statistical import marchenko_pastur_edge, principal_components
 from mini.simulation import fit_cross_sections, simulate_market
@@ -238,3 +238,19 @@ def test_dropping_a_style_factor(calm):
         fit_cross_sections(market, drop=["MKT"])
     with pytest.raises(ValueError, match="unknown factor"):
         fit_cross_sections(market, drop=["QUALITY"])
+
+
+def test_rolling_forecasts_catch_a_missing_factor():
+    """The deliberate misspecification: a model without VALUE under-forecasts a value tilt."""
+    market = simulate_market(n_stocks=300, n_periods=180, seed=23)
+    value = market.exposures[:, :, list(market.factors).index("VALUE")]
+    tilt = value / np.abs(value).sum(axis=1, keepdims=True) * 2  # long-short, changes each period
+    results = {}
+    for label, drop in (("full", []), ("no VALUE", ["VALUE"])):
+        fit = fit_cross_sections(market, drop=drop)
+        keep = [list(market.factors).index(name) for name in fit.factor_returns.columns]
+        forecasts = rolling_forecasts(market.exposures[:, :, keep], fit.factor_returns, fit.residuals, 12, 24, 24)
+        results[label] = bias_statistic(forecasts.standardised(tilt[24:], market.returns))
+    low, high = bias_band(180 - 24)
+    assert low < results["full"] < high
+    assert results["no VALUE"] > 1.5
