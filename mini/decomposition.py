@@ -128,6 +128,20 @@ def stock_contributions(model: RiskModel, weights: pd.Series) -> pd.DataFrame:
     )
 
 
+def betas_to_portfolio(model: RiskModel, weights: pd.Series) -> pd.Series:
+    r"""Each stock's beta to a portfolio, :math:`\beta = \Sigma w / (w^\top \Sigma w)`.
+
+    The model-implied counterpart of a time-series regression beta on the portfolio's
+    return; the weighted average :math:`w^\top \beta` is one by construction.
+    """
+    w = model.aligned_weights(weights)
+    sigma_w = model.covariance_times(weights)
+    variance = float(w @ sigma_w.to_numpy())
+    if variance <= 0:
+        raise ValueError("the portfolio has zero variance, so betas to it are undefined")
+    return (sigma_w / variance).rename("beta")
+
+
 def block_contributions(
     decomposition: RiskDecomposition, blocks: Mapping[str, Sequence[str]]
 ) -> pd.Series:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from mini.attribution import carino_link, compound
 from mini.constraints import industry_constraint, restriction_matrix
-from mini.decomposition import decompose_risk, stock_contributions
+from mini.decomposition import betas_to_portfolio, decompose_risk, stock_contributions
 from mini.optimisation import minimum_tracking_error
 from mini.regression import cross_sectional_regression
 from mini.risk_model import RiskModel
@@ -133,3 +133,14 @@ def test_woodbury_solve_matches_direct_solve(seed):
     v = pd.Series(np.random.default_rng(seed + 4).normal(size=len(model.stocks)), index=model.stocks)
     direct = np.linalg.solve(model.covariance().to_numpy(), v.to_numpy())
     assert np.allclose(model.solve(v).to_numpy(), direct, rtol=1e-9, atol=1e-9)
+
+
+@SETTINGS
+@given(seeds)
+def test_betas_to_a_portfolio_average_to_one(seed):
+    model = random_model(seed)
+    weights = pd.Series(np.random.default_rng(seed + 5).dirichlet(np.ones(len(model.stocks))), index=model.stocks)
+    beta = betas_to_portfolio(model, weights)
+    assert np.isclose(weights @ beta, 1.0)
+    sigma = model.covariance()
+    assert np.allclose(beta, sigma @ weights / (weights @ sigma @ weights))
