@@ -18,6 +18,8 @@ from mini import _checks
 POSITIVE = "#1f6f8b"
 NEGATIVE = "#c8553d"
 NEUTRAL = "#7a7a7a"
+# Colours for several series side by side (not signs, so red is avoided).
+SERIES_COLOURS = [POSITIVE, "#e0a458", NEUTRAL, "#5b8e7d"]
 
 STYLE = {
     "figure.facecolor": "white",
@@ -99,5 +101,33 @@ def heatmap(
             ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=8, color=shade)
         fig.colorbar(image, ax=ax, shrink=0.8)
         ax.set_title(title)
+    plt.close(fig)
+    return fig
+
+
+def grouped_bars(
+    frame: pd.DataFrame, title: str, ylabel: str = "", percent: bool = True, size: tuple[float, float] = (6.4, 3.4)
+) -> Figure:
+    """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column."""
+    frame = _checks.finite_frame(frame, "frame")
+    if frame.empty:
+        raise ValueError("frame has no rows or no columns to draw")
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        n_series = frame.shape[1]
+        width = 0.8 / n_series
+        positions = np.arange(frame.shape[0])
+        colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
+        for j, column in enumerate(frame.columns):
+            offset = (j - (n_series - 1) / 2) * width
+            ax.bar(positions + offset, frame[column].to_numpy(), width=width, label=str(column), color=colours[j % len(colours)])
+        ax.set_xticks(positions, [str(i) for i in frame.index])
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+        ax.legend(frameon=False)
+        if percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.tick_params(axis="x", labelrotation=0 if frame.shape[0] <= 8 else 45)
     plt.close(fig)
     return fig
