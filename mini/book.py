@@ -49,3 +49,16 @@ def pinned(value: float, expected: str, spec: str) -> None:
     shown = format(_plain(value), spec)
     if shown != expected:
         raise AssertionError(f"published figure changed: shows {shown}, reference says {expected}")
+
+
+def snap_to_zero(values: float | pd.Series | pd.DataFrame, tol: float = 1e-12) -> float | pd.Series | pd.DataFrame:
+    """Replace rounding noise (|v| < ``tol``) by an exact zero before publishing.
+
+    Figures that are zero in exact arithmetic (the benchmark's style exposures, an
+    active market exposure) come out of floating point as ±1e-17 and would print as
+    "-0.00". Snapping them keeps the printed tables honest.
+    """
+    if isinstance(values, (pd.Series, pd.DataFrame)):
+        return values.mask(values.abs() < tol, 0.0) + 0.0
+    number = float(values)
+    return 0.0 if abs(number) < tol else number

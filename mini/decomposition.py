@@ -162,3 +162,21 @@ def block_contributions(
     sums = {block: float(decomposition.factor_contributions[list(members)].sum()) for block, members in blocks.items()}
     sums[SPECIFIC] = decomposition.specific_variance
     return pd.Series(sums, name="variance contribution")
+
+
+def pairwise_factor_contributions(factor_cov: pd.DataFrame, exposures: pd.Series) -> pd.DataFrame:
+    r"""Factor variance term by term, :math:`T_{kl} = x_k F_{kl} x_l`.
+
+    The K × K table is symmetric; its diagonal holds each factor's stand-alone
+    variance :math:`x_k^2 F_{kk}`, and row k sums to factor k's contribution
+    :math:`x_k (F x)_k`, so the whole table sums to the factor variance
+    :math:`x^\top F x`. Off-diagonal entries show which pairs of bets reinforce each
+    other (positive) and which offset (negative).
+    """
+    factor_cov = _checks.finite_frame(factor_cov, "factor covariance")
+    exposures = _checks.finite_series(exposures, "exposures")
+    _checks.same_labels(factor_cov.index, exposures.index, "factors", "exposures")
+    _checks.symmetric(factor_cov.to_numpy(), "factor covariance")
+    x = exposures.reindex(factor_cov.index).to_numpy()
+    terms = np.outer(x, x) * factor_cov.loc[factor_cov.index, factor_cov.index].to_numpy()
+    return pd.DataFrame(terms, index=factor_cov.index, columns=factor_cov.index)

@@ -18,6 +18,8 @@ from mini import _checks
 POSITIVE = "#1f6f8b"
 NEGATIVE = "#c8553d"
 NEUTRAL = "#7a7a7a"
+# Colours for several series side by side (not signs, so red is avoided).
+SERIES_COLOURS = [POSITIVE, "#e0a458", NEUTRAL, "#5b8e7d"]
 
 STYLE = {
     "figure.facecolor": "white",
@@ -107,19 +109,26 @@ def heatmap(
     return fig
 
 
-def grouped_bars(frame: pd.DataFrame, title: str, percent: bool = True, size: tuple[float, float] = (6.8, 3.4)) -> Figure:
-    """One group of bars per row label, one bar per column within each group, with a legend."""
+def grouped_bars(
+    frame: pd.DataFrame, title: str, ylabel: str = "", percent: bool = True, size: tuple[float, float] = (6.4, 3.4)
+) -> Figure:
+    """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column."""
     frame = _checks.finite_frame(frame, "frame")
+    if frame.empty:
+        raise ValueError("frame has no rows or no columns to draw")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
-        n_rows, n_cols = frame.shape
-        width = 0.8 / n_cols
-        positions = np.arange(n_rows)
+        n_series = frame.shape[1]
+        width = 0.8 / n_series
+        positions = np.arange(frame.shape[0])
+        colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
         for j, column in enumerate(frame.columns):
-            ax.bar(positions + (j - (n_cols - 1) / 2) * width, frame[column].to_numpy(), width, label=str(column))
+            offset = (j - (n_series - 1) / 2) * width
+            ax.bar(positions + offset, frame[column].to_numpy(), width=width, label=str(column), color=colours[j % len(colours)])
         ax.set_xticks(positions, [str(i) for i in frame.index])
+        ax.set_ylabel(ylabel)
         ax.legend(frameon=False)
-        _finish_bars(ax, title, percent, n_rows, max_upright=8)
+        _finish_bars(ax, title, percent, frame.shape[0], max_upright=8)
     plt.close(fig)
     return fig
 

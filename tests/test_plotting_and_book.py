@@ -49,14 +49,29 @@ def test_publish_helpers_format_like_the_reference():
         _plain(float("nan"))
 
 
-def test_grouped_bars_draw_one_bar_per_cell():
+def test_grouped_bars_draw_one_bar_per_cell_side_by_side():
     from mini.plotting import grouped_bars
 
-    frame = pd.DataFrame({"estimate": [0.1, 0.2, 0.15], "truth": [0.12, 0.18, 0.15]}, index=["a", "b", "c"])
+    frame = pd.DataFrame({"naive": [0.0, -0.08], "conditional": [0.064, -0.08]}, index=["MKT", "VALUE"])
     ax = grouped_bars(frame, "t").axes[0]
-    assert len(ax.patches) == 6
-    assert sorted(p.get_height() for p in ax.patches) == sorted(frame.to_numpy().ravel())
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["estimate", "truth"]
+    bars = ax.patches
+    assert len(bars) == 4
+    assert [b.get_height() for b in bars] == [0.0, -0.08, 0.064, -0.08]  # column by column
+    assert bars[0].get_x() < bars[2].get_x() < bars[1].get_x()  # MKT pair left of the VALUE pair
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["naive", "conditional"]
+    with pytest.raises(ValueError, match="no rows"):
+        grouped_bars(frame.iloc[:0], "t")
+
+
+def test_snap_to_zero_removes_rounding_noise_only():
+    from mini.book import snap_to_zero
+
+    noisy = pd.Series({"a": -1e-17, "b": 0.0042, "c": -0.0042})
+    snapped = snap_to_zero(noisy)
+    assert [format(v, ".2f") for v in snapped] == ["0.00", "0.00", "-0.00"]
+    assert snapped["b"] == 0.0042 and snapped["c"] == -0.0042
+    assert format(snap_to_zero(-3e-18), ".2%") == "0.00%"
+    assert snap_to_zero(pd.DataFrame({"x": [-1e-15, 1.0]}))["x"].tolist() == [0.0, 1.0]
 
 
 def test_line_chart_draws_lines_and_shades_flagged_periods():
