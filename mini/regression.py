@@ -90,6 +90,46 @@ def cross_sectional_regression(
     )
 
 
+def huber_regression(
+    exposures: pd.DataFrame,
+    returns: pd.Series,
+    weights: pd.Series,
+    restriction: pd.DataFrame | None = None,
+    threshold: float = 1.345,
+    iterations: int = 50,
+) -> CrossSectionalFit:
+    r"""Robust cross-sectional regression: WLS with Huber weights, by iterative reweighting.
+
+    Each pass scales the residuals by a robust spread
+    :math:`s = 1.4826\,\operatorname{median}|e_i - \operatorname{median}(e)|` and
+    multiplies stock i's regression weight by
+
+    .. math:: h_i = \min\left(1, \frac{c}{|e_i| / s}\right),
+
+    so stocks with residuals beyond c robust standard deviations count for less, and a
+    single extreme return cannot drag a factor return with it. Stops when the factor
+    returns change by less than 1e-12 or after ``iterations`` passes. The result's
+    ``weights`` are the final effective weights.
+    """
+    if threshold <= 0:
+        raise ValueError(f"Huber threshold must be positive, got {threshold}")
+    fit = cross_sectional_regression(exposures, returns, weights, restriction)
+    base = weights.reindex(exposures.index)
+    for _ in range(iterations):
+        e = fit.residuals.to_numpy()
+        spread = 1.4826 * np.median(np.abs(e - np.median(e)))
+        if spread == 0:
+            break
+        scaled = np.abs(e) / spread
+        huber = np.minimum(1.0, threshold / np.maximum(scaled, 1e-300))
+        updated = cross_sectional_regression(exposures, returns, base * huber, restriction)
+        converged = np.max(np.abs(updated.factor_returns - fit.factor_returns)) < 1e-12
+        fit = updated
+        if converged:
+            break
+    return fit
+
+
 @dataclass(frozen=True)
 class PanelFit:
     """The cross-sectional regression run in every period: one row per period."""

@@ -11,7 +11,7 @@ from mini.attribution import carino_link, compound
 from mini.constraints import industry_constraint, restriction_matrix
 from mini.decomposition import betas_to_portfolio, decompose_risk, stock_contributions
 from mini.optimisation import minimum_tracking_error
-from mini.regression import cross_sectional_regression
+from mini.regression import cross_sectional_regression, huber_regression
 from mini.risk_model import RiskModel
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -144,3 +144,17 @@ def test_betas_to_a_portfolio_average_to_one(seed):
     assert np.isclose(weights @ beta, 1.0)
     sigma = model.covariance()
     assert np.allclose(beta, sigma @ weights / (weights @ sigma @ weights))
+
+
+def test_huber_regression_resists_an_outlier_and_matches_wls_without_one(mm):
+    clean = huber_regression(mm.exposures, mm.returns, mm.regression_weights, mm.restriction, threshold=100.0)
+    assert np.allclose(clean.factor_returns, mm.month1.factor_returns, atol=1e-12)  # nothing downweighted
+    shocked = mm.returns.copy()
+    shocked["INDIGO"] += 0.30
+    wls = cross_sectional_regression(mm.exposures, shocked, mm.regression_weights, mm.restriction)
+    robust = huber_regression(mm.exposures, shocked, mm.regression_weights, mm.restriction)
+    moved_wls = np.abs(wls.factor_returns - mm.month1.factor_returns).max()
+    moved_robust = np.abs(robust.factor_returns - mm.month1.factor_returns).max()
+    assert moved_robust < moved_wls / 2
+    assert robust.weights["INDIGO"] < 0.5 * mm.regression_weights["INDIGO"]
+    assert abs(mm.universe.industry_weights @ robust.factor_returns[["TECH", "FIN", "CONS"]]) < 1e-12
