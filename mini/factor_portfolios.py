@@ -79,3 +79,34 @@ def _require_full_rank(scaled: np.ndarray, exposures: pd.DataFrame, restriction:
         "regression is singular: the exposures are collinear on the free factors "
         f"{list(restriction.columns)}; add a constraint or drop a factor"
     )
+
+
+def sort_portfolio_weights(characteristic: np.ndarray, fraction: float = 0.3) -> np.ndarray:
+    r"""Fama–French style long–short weights from a characteristic, period by period.
+
+    In each row (period) of the (T, N) ``characteristic``, the stocks in the top
+    ``fraction`` are held long with equal weights summing to one and the bottom
+    ``fraction`` short with weights summing to minus one:
+
+    .. math:: w_{it} = \frac{\mathbb 1[i \in \text{top}_t]}{n_{\text{top}}}
+       - \frac{\mathbb 1[i \in \text{bottom}_t]}{n_{\text{bottom}}}
+
+    Simple and transparent, but not pure: the legs differ in every other
+    characteristic that is correlated with the one sorted on.
+    """
+    values = _checks.finite_array(characteristic, "characteristic")
+    values = values[None, :] if values.ndim == 1 else values
+    if values.ndim != 2:
+        raise ValueError(f"characteristic must be (stocks,) or (periods, stocks), got shape {values.shape}")
+    if not 0 < fraction <= 0.5:
+        raise ValueError(f"fraction must be in (0, 0.5], got {fraction}")
+    n_stocks = values.shape[1]
+    n_leg = int(np.floor(fraction * n_stocks))
+    if n_leg < 1:
+        raise ValueError(f"a fraction of {fraction} of {n_stocks} stocks leaves an empty leg")
+    order = np.argsort(values, axis=1, kind="stable")
+    weights = np.zeros_like(values)
+    rows = np.arange(values.shape[0])[:, None]
+    weights[rows, order[:, -n_leg:]] = 1.0 / n_leg
+    weights[rows, order[:, :n_leg]] = -1.0 / n_leg
+    return weights if np.ndim(characteristic) == 2 else weights[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,3 +159,27 @@ def test_huber_regression_resists_an_outlier_and_matches_wls_without_one(mm):
     assert moved_robust < moved_wls / 2
     assert robust.weights["INDIGO"] < 0.5 * mm.regression_weights["INDIGO"]
     assert abs(mm.universe.industry_weights @ robust.factor_returns[["TECH", "FIN", "CONS"]]) < 1e-12
+
+
+@SETTINGS
+@given(seeds, st.floats(0.05, 0.5))
+def test_sort_portfolio_is_dollar_neutral_and_long_the_top(seed, fraction):
+    from mini.factor_portfolios import sort_portfolio_weights
+
+    values = np.random.default_rng(seed).normal(size=(4, 40))
+    w = sort_portfolio_weights(values, fraction)
+    assert np.allclose(w.sum(axis=1), 0.0)
+    assert np.allclose(np.clip(w, 0, None).sum(axis=1), 1.0)
+    for row, weights in zip(values, w):
+        assert row[weights > 0].min() > row[weights < 0].max()  # longs rank above shorts
+
+
+def test_sort_portfolio_bad_input():
+    from mini.factor_portfolios import sort_portfolio_weights
+
+    with pytest.raises(ValueError, match="fraction must be in"):
+        sort_portfolio_weights(np.arange(10.0), 0.7)
+    with pytest.raises(ValueError, match="empty leg"):
+        sort_portfolio_weights(np.arange(3.0), 0.2)
+    with pytest.raises(ValueError, match="NaN"):
+        sort_portfolio_weights(np.array([1.0, np.nan, 2.0]), 0.3)
