@@ -186,15 +186,20 @@ def panel_regression(
     r = returns.to_numpy()
     w = weights.to_numpy()
     w = w / w.mean(axis=1, keepdims=True)  # scale-free: only relative weights matter
-    # Batched matrix products (one BLAS call per period under the hood) beat einsum here.
-    a = x @ r_mat
-    aw_t = np.swapaxes(a * w[:, :, None], 1, 2)  # (A_t' W_t), shape (T, p, N)
-    normal = aw_t @ a
-    conditions = np.linalg.cond(normal)
-    if np.any(~np.isfinite(conditions) | (conditions > 1e12)):
-        bad = returns.index[int(np.argmax(np.where(np.isfinite(conditions), conditions, np.inf)))]
+    # Form X'WX (K x K) once per period and restrict it afterwards, R'(X'WX)R, rather
+    # than building X R (N x p) first: the large arrays are then touched only twice
+    # (here and for the residuals), and each batched product is one BLAS call per period.
+    xw_t = np.swapaxes(x * w[:, :, None], 1, 2)  # X_t' W_t, shape (T, K, N)
+    r_t = np.swapaxes(r_mat, 1, 2)
+    normal = r_t @ (xw_t @ x) @ r_mat
+    rhs = r_t @ (xw_t @ r[:, :, None])
+    del xw_t
+    smallest, largest = _extreme_eigenvalues(normal)
+    singular = ~(smallest > largest * 1e-12)
+    if np.any(singular):
+        bad = returns.index[int(np.argmax(singular))]
         raise ValueError(f"regression is singular in period {bad} (an industry with no members, or collinear exposures)")
-    g = np.linalg.solve(normal, aw_t @ r[:, :, None])
+    g = np.linalg.solve(normal, rhs)
     f = (r_mat @ g)[:, :, 0]
     resid = r - (x @ f[:, :, None])[:, :, 0]
 
@@ -216,3 +221,9 @@ def panel_regression(
         r2_centred=pd.Series(1 - weighted_sq / total_c, index=index, name="R² (centred)"),
         t_stats=pd.DataFrame(t_stats, index=index, columns=factors),
     )
+
+
+def _extreme_eigenvalues(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest eigenvalue of each symmetric matrix in a (T, p, p) stack."""
+    values = np.linalg.eigvalsh(matrices)
+    return values[:, 0], values[:, -1]

@@ -273,4 +273,6 @@ def fit_cross_sections(market: SimulatedMarket, drop: Sequence[str] = ()) -> Pan
     columns = [names.index(name) for name in market.industries]
     restrictions = industry_restrictions(market.industry_weights().to_numpy(), columns, len(names))
     root_cap = np.sqrt(market.caps)
-    return panel_regression(market.exposures[:, :, keep], market.returns, root_cap, restrictions, names)
+    # A full model reuses the exposure array as it is: the daily panel is large to copy.
+    exposures = market.exposures if len(keep) == len(market.factors) else market.exposures[:, :, keep]
+    return panel_regression(exposures, market.returns, root_cap, restrictions, names)
