@@ -148,7 +148,7 @@ def panel_regression(
     restrictions: np.ndarray | None = None,
     factors: Sequence[str] | None = None,
 ) -> PanelFit:
-    r"""Constrained WLS in every period at once (batched linear algebra, no loop over periods).
+    r"""Constrained WLS in every period at once (batched linear algebra over blocks of periods).
 
     For each period t, with :math:`A_t = X_t R_t` and :math:`W_t = \operatorname{diag}(w_t)`:
 
@@ -186,14 +186,13 @@ def panel_regression(
     r = returns.to_numpy()
     w = weights.to_numpy()
     w = w / w.mean(axis=1, keepdims=True)  # scale-free: only relative weights matter
-    # Form X'WX (K x K) once per period and restrict it afterwards, R'(X'WX)R, rather
-    # than building X R (N x p) first: the large arrays are then touched only twice
-    # (here and for the residuals), and each batched product is one BLAS call per period.
-    xw_t = np.swapaxes(x * w[:, :, None], 1, 2)  # X_t' W_t, shape (T, K, N)
+    # Form X'WX (K x K) per period and restrict it afterwards, R'(X'WX)R, rather than
+    # building X R (N x p) first: the large (T, N, K) exposures are then read only twice
+    # (here and for the residuals).
+    gram, cross = _weighted_products(x, w, r)
     r_t = np.swapaxes(r_mat, 1, 2)
-    normal = r_t @ (xw_t @ x) @ r_mat
-    rhs = r_t @ (xw_t @ r[:, :, None])
-    del xw_t
+    normal = r_t @ gram @ r_mat
+    rhs = r_t @ cross
     smallest, largest = _extreme_eigenvalues(normal)
     singular = ~(smallest > largest * 1e-12)
     if np.any(singular):
@@ -227,3 +226,26 @@ def _extreme_eigenvalues(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Smallest and largest eigenvalue of each symmetric matrix in a (T, p, p) stack."""
     values = np.linalg.eigvalsh(matrices)
     return values[:, 0], values[:, -1]
+
+
+_BLOCK_BYTES = 8_000_000  # a block's weighted exposures stay in cache instead of RAM
+
+
+def _weighted_products(x: np.ndarray, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-period :math:`X_t^\top W_t X_t` (T, K, K) and :math:`X_t^\top W_t r_t` (T, K, 1).
+
+    Computed in blocks of periods, each block one batched BLAS product. The loop is
+    over blocks, not periods, and exists only for memory: a (T, N, K) temporary
+    of weighted exposures would be as large as the exposures themselves (240 MB for
+    1000 stocks over 2500 days) and slower to write than the products are to compute.
+    """
+    n_periods, n_stocks, n_factors = x.shape
+    block = max(1, _BLOCK_BYTES // (8 * n_stocks * n_factors))
+    gram = np.empty((n_periods, n_factors, n_factors))
+    cross = np.empty((n_periods, n_factors, 1))
+    for start in range(0, n_periods, block):
+        stop = min(start + block, n_periods)
+        xw_t = np.swapaxes(x[start:stop] * w[start:stop, :, None], 1, 2)  # X_t' W_t
+        gram[start:stop] = xw_t @ x[start:stop]
+        cross[start:stop] = xw_t @ r[start:stop, :, None]
+    return gram, cross

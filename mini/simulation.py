@@ -93,8 +93,10 @@ class SimulatedMarket:
 
     def industry_weights(self) -> pd.DataFrame:
         """Cap weight of each industry in every period (T × industries)."""
-        weights = self.caps.div(self.caps.sum(axis=1), axis=0)
-        return weights.T.groupby(self.industry).sum().T[self.industries]
+        caps = self.caps.to_numpy()
+        members = (self.industry.to_numpy()[:, None] == np.array(self.industries)[None, :]).astype(float)
+        weights = (caps @ members) / caps.sum(axis=1, keepdims=True)
+        return pd.DataFrame(weights, index=self.periods, columns=pd.Index(self.industries, name="industry"))
 
     def restriction_at(self, t: int) -> pd.DataFrame:
         """The restriction matrix R of period ``t`` (cap-weighted industries sum to zero)."""
