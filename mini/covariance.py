@@ -76,6 +76,9 @@ def ewma_covariance(
     if vol_half_life is not None:
         vols = np.sqrt(np.diag(_weighted_cov(values, ewma_weights(len(values), vol_half_life), demean)))
         corr_vols = np.sqrt(np.diag(cov))
+        if np.any(corr_vols == 0):
+            flat = list(returns.columns[corr_vols == 0])
+            raise ValueError(f"factor returns of {flat} are all zero, so their correlations are undefined")
         cov = cov / np.outer(corr_vols, corr_vols) * np.outer(vols, vols)
     return pd.DataFrame(cov, index=returns.columns, columns=returns.columns)
 
@@ -92,9 +95,9 @@ def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | N
     times the daily variance, and :math:`\Gamma_0` alone under-forecasts it.
     ``half_life`` = None weights periods equally.
     """
+    if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or lags < 0:
+        raise ValueError(f"lags must be a non-negative integer, got {lags!r}")
     returns = _history(returns, minimum=lags + 2)
-    if lags < 0:
-        raise ValueError(f"lags must be non-negative, got {lags}")
     values = returns.to_numpy()
     n = len(values)
     weights = np.full(n, 1.0 / n) if half_life is None else ewma_weights(n, half_life)
@@ -117,18 +120,20 @@ def shrink_covariance(covariance: pd.DataFrame, intensity: float, target: str = 
     _checks.symmetric(covariance.to_numpy(), "covariance")
     if not 0.0 <= intensity <= 1.0:
         raise ValueError(f"shrinkage intensity must be in [0, 1], got {intensity}")
+    if target not in ("diagonal", "constant correlation"):
+        raise ValueError(f"unknown shrinkage target {target!r}; use 'diagonal' or 'constant correlation'")
     s = covariance.to_numpy()
+    if np.any(np.diag(s) <= 0):
+        raise ValueError("covariance has a non-positive variance on its diagonal")
     vols = np.sqrt(np.diag(s))
     if target == "diagonal":
         structured = np.diag(np.diag(s))
-    elif target == "constant correlation":
+    else:  # constant correlation
         corr = s / np.outer(vols, vols)
         k = len(s)
         average = (corr.sum() - k) / (k * (k - 1)) if k > 1 else 0.0
         structured = average * np.outer(vols, vols)
         np.fill_diagonal(structured, np.diag(s))
-    else:
-        raise ValueError(f"unknown shrinkage target {target!r}; use 'diagonal' or 'constant correlation'")
     return pd.DataFrame((1 - intensity) * s + intensity * structured, index=covariance.index, columns=covariance.columns)
 
 

@@ -66,7 +66,11 @@ def q_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
     r"""Mean of :math:`z^2 - \ln z^2`, a loss that is smallest (one) at :math:`z^2 = 1`
     and punishes over- and under-forecasting alike, period by period. For correct
     forecasts of normal returns its expected value is about 2.27, not 1."""
-    squared = np.asarray(z, dtype=float) ** 2
+    if isinstance(z, pd.DataFrame):
+        z = _checks.finite_frame(z, "standardised returns")
+    else:
+        z = _checks.finite_series(z, "standardised returns")
+    squared = z.to_numpy() ** 2
     if np.any(squared == 0):
         raise ValueError("a standardised return of exactly zero has no Q-statistic (log of zero)")
     values = squared - np.log(squared)
@@ -110,6 +114,11 @@ def portfolio_vol_forecasts(
         )
     port_x = np.einsum("tnk,tn->tk", x, w)
     variance = np.einsum("tk,tkl,tl->t", port_x, f, port_x) + np.sum(w**2 * d, axis=1)
+    if np.any(variance < 0):
+        raise ValueError(
+            f"forecast variance is negative in period position {int(np.argmax(variance < 0))}: "
+            "a factor covariance is not positive semi-definite or a specific variance is negative"
+        )
     return np.sqrt(variance)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from mini import _checks
+from mini.risk_model import RiskModel
 
 
 def pure_factor_portfolios(
@@ -58,6 +59,26 @@ def characteristic_portfolio(covariance: pd.DataFrame, exposure: pd.Series) -> p
         raise ValueError("exposure is zero for every stock: no portfolio has unit exposure")
     solved = np.linalg.solve(covariance.to_numpy(), a)
     return pd.Series(solved / (a @ solved), index=covariance.index, name=exposure.name)
+
+
+def model_characteristic_portfolio(model: RiskModel, exposure: pd.Series) -> pd.Series:
+    r""":func:`characteristic_portfolio` for a factor risk model, without forming Σ.
+
+    .. math:: h_a = \frac{\Sigma^{-1} a}{a^\top \Sigma^{-1} a}, \qquad
+       \Sigma = X F X^\top + \Delta
+
+    :math:`\Sigma^{-1} a` comes from :meth:`mini.risk_model.RiskModel.solve` (the
+    Woodbury identity), so the cost grows linearly with the number of stocks and a
+    3000-stock universe needs no 3000 × 3000 matrix. ``exposure`` is any
+    characteristic a, typically a column of the model's exposures.
+    """
+    exposure = _checks.finite_series(exposure, "exposure")
+    _checks.same_labels(model.stocks, exposure.index, "stocks", "exposure")
+    a = exposure.reindex(model.stocks)
+    if not np.any(a.to_numpy()):
+        raise ValueError("exposure is zero for every stock: no portfolio has unit exposure")
+    solved = model.solve(a)
+    return (solved / float(a @ solved)).rename(exposure.name)
 
 
 def _require_full_rank(scaled: np.ndarray, exposures: pd.DataFrame, restriction: pd.DataFrame) -> None:

@@ -171,6 +171,8 @@ def panel_regression(
             f"exposures are {x.shape} (periods, stocks, factors) but returns are {returns.shape} "
             f"and weights {weights.shape}"
         )
+    if not (weights.index.equals(returns.index) and weights.columns.equals(returns.columns)):
+        raise ValueError("regression weights must carry the same periods and stocks, in the same order, as returns")
     if (weights.to_numpy() <= 0).any():
         raise ValueError("regression weights must be positive")
     if restrictions is None:
@@ -182,6 +184,8 @@ def panel_regression(
     if n_stocks <= n_free:
         raise ValueError(f"regression is singular: {n_stocks} stocks cannot identify {n_free} free factor returns")
     factors = list(factors) if factors is not None else [f"F{k}" for k in range(n_factors)]
+    if len(factors) != n_factors:
+        raise ValueError(f"{len(factors)} factor names for {n_factors} factors in the exposures")
 
     r = returns.to_numpy()
     w = weights.to_numpy()

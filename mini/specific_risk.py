@@ -42,6 +42,8 @@ def structural_specific_variance(
         raise ValueError("specific variances must be positive to take logs")
     w = pd.Series(1.0, index=variance.index) if weights is None else _checks.finite_series(weights, "weights")
     _checks.same_labels(variance.index, w.index, "stocks", "weights")
+    if (w <= 0).any():
+        raise ValueError(f"weights must be positive; not so for {list(w.index[w <= 0])[:5]}")
     zm = z.reindex(variance.index).to_numpy()
     wv = w.reindex(variance.index).to_numpy()
     y = 0.5 * np.log(variance.to_numpy())
