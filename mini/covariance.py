@@ -88,12 +88,15 @@ def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | N
 
     .. math:: F_{NW} = \Gamma_0 + \sum_{l=1}^{L} \left(1 - \frac{l}{L+1}\right)
        \left(\Gamma_l + \Gamma_l^\top\right), \qquad
-       \Gamma_l = \sum_s w_s\, f_{t-s} f_{t-s-l}^\top
+       \Gamma_l = \sum_{s} \sqrt{w_s\, w_{s-l}}\; f_s f_{s-l}^\top
 
-    The Bartlett weights keep the result positive semi-definite. If returns are
-    positively autocorrelated, the variance of a month of daily returns exceeds 21
-    times the daily variance, and :math:`\Gamma_0` alone under-forecasts it.
-    ``half_life`` = None weights periods equally.
+    (s runs over the periods that have a period l earlier). With equal weights
+    :math:`w_s = 1/T` this is the classic estimator, :math:`\Gamma_l = \frac1T
+    \sum_s f_s f_{s-l}^\top`; ``half_life`` gives EWMA weights instead. Splitting each
+    pair's weight as :math:`\sqrt{w_s w_{s-l}}` together with the Bartlett weights keeps
+    the result positive semi-definite for any data. If returns are positively
+    autocorrelated, the variance of a month of daily returns exceeds 21 times the
+    daily variance, and :math:`\Gamma_0` alone under-forecasts it.
     """
     if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or lags < 0:
         raise ValueError(f"lags must be a non-negative integer, got {lags!r}")
@@ -101,10 +104,10 @@ def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | N
     values = returns.to_numpy()
     n = len(values)
     weights = np.full(n, 1.0 / n) if half_life is None else ewma_weights(n, half_life)
-    result = _weighted_cov(values, weights, demean=False)
+    scaled = values * np.sqrt(weights)[:, None]
+    result = scaled.T @ scaled
     for lag in range(1, lags + 1):  # one term per lag: L is small
-        w = weights[lag:] / weights[lag:].sum()
-        gamma = (values[lag:] * w[:, None]).T @ values[:-lag]
+        gamma = scaled[lag:].T @ scaled[:-lag]
         result = result + (1.0 - lag / (lags + 1.0)) * (gamma + gamma.T)
     return pd.DataFrame(result, index=returns.columns, columns=returns.columns)
 
