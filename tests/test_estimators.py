@@ -152,6 +152,7 @@ def test_time_series_betas_recover_true_betas():
     r = f @ true.T + rng.normal(0, 0.05, (240, 3))
     fit = time_series_betas(r, f)
     assert np.all(np.abs(fit.betas - true) < 3 * fit.standard_errors)
+    assert np.all(np.abs(fit.alpha) < 3 * fit.alpha_standard_error)  # no alpha was simulated
     shrunk = shrink_betas(fit.betas["MKT"], fit.standard_errors["MKT"], prior_mean=1.0, prior_std=0.3)
     assert np.all(np.abs(shrunk - 1.0) <= np.abs(fit.betas["MKT"] - 1.0))
 
