@@ -255,3 +255,28 @@ def test_rolling_forecasts_catch_a_missing_factor():
     low, high = bias_band(180 - 24)
     assert low < results["full"] < high
     assert results["no VALUE"] > 1.5
+
+
+def test_adding_a_candidate_factor(calm):
+    market, fit = calm
+    size = market.exposures[:, :, list(market.factors).index("SIZE")]
+    bigger = fit_cross_sections(market, extra={"NOISE": np.random.default_rng(9).normal(size=size.shape)})
+    assert list(bigger.factor_returns.columns)[-1] == "NOISE"
+    assert (bigger.r2_centred >= fit.r2_centred - 1e-12).all()  # more regressors never fit worse
+    assert (bigger.t_stats["NOISE"].abs() > 2).mean() < 0.1      # a useless factor is rarely significant
+    with pytest.raises(ValueError, match="needs a new name"):
+        fit_cross_sections(market, extra={"SIZE": size})
+
+
+def test_variance_inflation_factors(mm):
+    from mini.exposures import variance_inflation_factors
+
+    vif = variance_inflation_factors(mm.exposures, mm.regression_weights, ["VALUE", "MOM", "SIZE"])
+    assert (vif >= 1).all()
+    x = mm.exposures.copy()
+    x["NOISE"] = np.random.default_rng(1).normal(size=len(x))
+    x["TWIN"] = x["NOISE"] + 1e-3 * np.random.default_rng(2).normal(size=len(x))
+    twins = variance_inflation_factors(x, mm.regression_weights, ["NOISE", "TWIN"])
+    assert (twins > 1e4).all()
+    with pytest.raises(ValueError, match="unknown factor"):
+        variance_inflation_factors(mm.exposures, mm.regression_weights, ["QUALITY"])
