@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from mini import _checks
@@ -76,3 +77,35 @@ def exposure_matrix(universe: Universe, descriptors: pd.DataFrame) -> pd.DataFra
     market = pd.DataFrame({MARKET: 1.0}, index=universe.stocks)
     dummies = industry_dummies(universe.industry, universe.industries)
     return pd.concat([market, dummies, styles.reindex(universe.stocks)], axis=1)
+
+
+def variance_inflation_factors(exposures: pd.DataFrame, weights: pd.Series, columns: Sequence[str]) -> pd.Series:
+    r"""How much each chosen exposure is explained by the others: :math:`\mathrm{VIF}_k = 1 / (1 - R_k^2)`.
+
+    :math:`R_k^2` is the weighted, centred R² of regressing column k on all the other
+    columns (least squares, so a collinear set such as market plus industries is
+    fine). A VIF of one means column k is unrelated to the rest; large values mean
+    the factor's return can only be separated from the others with large offsetting
+    positions, so it is estimated noisily.
+    """
+    exposures = _checks.finite_frame(exposures, "exposures")
+    weights = _checks.finite_series(weights, "weights")
+    _checks.same_labels(exposures.index, weights.index, "stocks", "weights")
+    chosen = _checks.known_labels(columns, exposures.columns, "factor")
+    w = weights.reindex(exposures.index).to_numpy()
+    if (w <= 0).any():
+        raise ValueError("weights must be positive")
+    root = np.sqrt(w)
+    result = {}
+    for name in chosen:
+        y = exposures[name].to_numpy()
+        others = exposures.drop(columns=name).to_numpy()
+        coef = np.linalg.lstsq(others * root[:, None], y * root, rcond=None)[0]
+        resid = y - others @ coef
+        centre = w @ y / w.sum()
+        total = w @ (y - centre) ** 2
+        if total == 0:
+            raise ValueError(f"exposure {name!r} is constant, so its VIF is undefined")
+        r2 = 1.0 - (w @ resid**2) / total
+        result[name] = np.inf if r2 >= 1.0 else 1.0 / (1.0 - r2)
+    return pd.Series(result, name="VIF")

@@ -154,11 +154,14 @@ def panel_regression(
 
     .. math:: \hat g_t = (A_t^\top W_t A_t)^{-1} A_t^\top W_t r_t, \qquad
        \hat f_t = R_t \hat g_t, \qquad
-       \operatorname{Cov}(\hat f_t) = s_t^2\, R_t (A_t^\top W_t A_t)^{-1} R_t^\top
+       \operatorname{Cov}(\hat f_t) = R_t B_t^{-1} M_t B_t^{-1} R_t^\top
 
-    with :math:`s_t^2 = \sum_i w_{it} e_{it}^2 / (N - p)` after scaling the weights to
-    average one (p free factors). t-statistics are :math:`\hat f_{kt} /
-    \sqrt{\operatorname{Cov}(\hat f_t)_{kk}}`. ``exposures`` is (T, N, K),
+    with :math:`B_t = A_t^\top W_t A_t` and
+    :math:`M_t = \frac{N}{N-p} \sum_i w_{it}^2 e_{it}^2 a_{it} a_{it}^\top`: the
+    heteroskedasticity-robust (White, HC1) covariance, because specific variances
+    differ across stocks and √cap weights are not their inverses; the textbook
+    formula :math:`s^2 B^{-1}` would then overstate significance. p is the number of
+    free factors. t-statistics are :math:`\hat f_{kt} / \sqrt{\operatorname{Cov}(\hat f_t)_{kk}}`. ``exposures`` is (T, N, K),
     ``restrictions`` (T, K, p) or None for unconstrained. Each period gives the same
     answer as :func:`cross_sectional_regression`.
     """
@@ -202,8 +205,10 @@ def panel_regression(
     total_unc = np.sum(w * r**2, axis=1)
     mean_w = np.sum(w * r, axis=1) / w.sum(axis=1)
     total_c = np.sum(w * (r - mean_w[:, None]) ** 2, axis=1)
-    s2 = weighted_sq / (n_stocks - n_free)
-    cov_g = np.linalg.inv(normal) * s2[:, None, None]
+    bread = np.linalg.inv(normal)
+    scores = a * (w * resid)[:, :, None]  # a_it * w_it * e_it
+    meat = np.swapaxes(scores, 1, 2) @ scores * (n_stocks / (n_stocks - n_free))
+    cov_g = bread @ meat @ bread
     var_f = np.einsum("tkp,tpq,tkq->tk", r_mat, cov_g, r_mat)
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stats = np.where(var_f > 0, f / np.sqrt(np.maximum(var_f, 0.0)), np.nan)
