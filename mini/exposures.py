@@ -35,19 +35,25 @@ def standardise(descriptor: pd.Series, cap_weights: pd.Series) -> pd.Series:
 
 
 def winsorise(values: pd.Series, limit: float = 3.0) -> pd.Series:
-    r"""Clip values more than ``limit`` standard deviations from the mean.
+    r"""Clip values more than ``limit`` robust standard deviations from the median.
 
-    .. math:: \tilde d_i = \min(\max(d_i, \bar d - k s), \bar d + k s)
+    .. math:: \tilde d_i = \min(\max(d_i, m - k s), m + k s), \qquad
+       s = 1.4826 \operatorname{median}_i |d_i - m|
 
-    with :math:`\bar d` and :math:`s` the equal-weighted mean and std (ddof = 0) and
-    :math:`k` = ``limit``. Applied before standardising, so that one extreme
-    descriptor does not squash everybody else's exposure towards zero.
+    with m the median and k = ``limit``. The spread is measured robustly (the median
+    absolute deviation, scaled to match a standard deviation for normal data) because
+    an outlier inflates the ordinary standard deviation and so hides itself. Applied
+    before standardising, so that one extreme descriptor does not squash everybody
+    else's exposure towards zero.
     """
     values = _checks.finite_series(values, f"descriptor {values.name!r}")
     if limit <= 0:
         raise ValueError(f"winsorising limit must be positive, got {limit}")
-    mean, spread = values.mean(), values.std(ddof=0)
-    return values.clip(mean - limit * spread, mean + limit * spread)
+    centre = values.median()
+    spread = 1.4826 * (values - centre).abs().median()
+    if spread == 0:
+        raise ValueError(f"descriptor {values.name!r} has no spread around its median, so it cannot be winsorised")
+    return values.clip(centre - limit * spread, centre + limit * spread)
 
 
 def industry_dummies(industry: pd.Series, industries: Sequence[str]) -> pd.DataFrame:
