@@ -56,6 +56,26 @@ def winsorise(values: pd.Series, limit: float = 3.0) -> pd.Series:
     return values.clip(centre - limit * spread, centre + limit * spread)
 
 
+def fill_missing(descriptor: pd.Series, groups: pd.Series) -> pd.Series:
+    """Fill missing descriptor values with the median of the stock's group (e.g. its industry).
+
+    A stock with no book value still needs a value exposure; its peers' median is a
+    neutral guess that does not pull it towards either end. Raises if a whole group is
+    missing, since then there is no peer to borrow from.
+    """
+    if not isinstance(descriptor, pd.Series):
+        raise ValueError(f"descriptor must be a pandas Series, got {type(descriptor).__name__}")
+    _checks.same_labels(descriptor.index, groups.index, "stocks", "groups")
+    groups = groups.reindex(descriptor.index)
+    if np.isinf(descriptor.to_numpy(dtype=float)).any():
+        raise ValueError(f"descriptor {descriptor.name!r} contains infinite values")
+    medians = descriptor.groupby(groups).median()
+    empty = sorted(medians.index[medians.isna()])
+    if empty:
+        raise ValueError(f"every value of {descriptor.name!r} is missing in group(s) {empty}")
+    return descriptor.fillna(groups.map(medians)).astype(float)
+
+
 def industry_dummies(industry: pd.Series, industries: Sequence[str]) -> pd.DataFrame:
     """One column per industry, 1 where the stock belongs to it and 0 elsewhere."""
     unknown = sorted(set(industry) - set(industries))

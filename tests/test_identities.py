@@ -196,3 +196,17 @@ def test_winsorise_clips_an_outlier_and_leaves_the_rest(mm):
     assert (winsorise(mm.descriptors["VALUE"], 3.0) == mm.descriptors["VALUE"]).all()
     with pytest.raises(ValueError, match="limit must be positive"):
         winsorise(values, 0)
+
+
+def test_fill_missing_uses_the_group_median(mm):
+    from mini.exposures import fill_missing
+
+    values = mm.descriptors["VALUE"].copy()
+    values["BINARY"] = np.nan
+    filled = fill_missing(values, mm.universe.industry)
+    tech_others = mm.descriptors["VALUE"][["AXIOM", "CIPHER", "DIGIT"]]
+    assert filled["BINARY"] == tech_others.median()
+    assert (filled.drop("BINARY") == values.drop("BINARY")).all()
+    values[["EVERGREEN", "FIDELIS", "GUARDIAN"]] = np.nan
+    with pytest.raises(ValueError, match=r"missing in group\(s\) \['FIN'\]"):
+        fill_missing(values, mm.universe.industry)
