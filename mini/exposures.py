@@ -135,3 +135,53 @@ def variance_inflation_factors(exposures: pd.DataFrame, weights: pd.Series, colu
         r2 = 1.0 - (w @ resid**2) / total
         result[name] = np.inf if r2 >= 1.0 else 1.0 / (1.0 - r2)
     return pd.Series(result, name="VIF")
+
+
+def standardise_like(descriptor: pd.Series, reference: pd.Series, cap_weights: pd.Series) -> pd.Series:
+    r"""Standardise ``descriptor`` with the centre and spread of a reference set of stocks.
+
+    .. math:: z_i = \frac{d_i - \sum_j c_j d^{\mathrm{ref}}_j}{\operatorname{std}(d^{\mathrm{ref}})}
+
+    with :math:`c` the reference stocks' cap weights and std the population standard
+    deviation over the reference stocks. This is how a covered stock outside the
+    estimation universe gets its exposure: on the same scale as the estimation
+    universe, without moving that scale. ``standardise_like(d, d, c)`` equals
+    :func:`standardise`.
+    """
+    descriptor = _checks.finite_series(descriptor, f"descriptor {descriptor.name!r}")
+    reference = _checks.finite_series(reference, f"reference descriptor {reference.name!r}")
+    weights = _checks.finite_series(cap_weights, "cap weights")
+    _checks.same_labels(reference.index, weights.index, "stocks", "cap weights")
+    _checks.sums_to(weights, 1.0, "cap weights")
+    spread = reference.std(ddof=0)
+    if spread == 0:
+        raise ValueError(f"reference descriptor {reference.name!r} is constant across stocks and cannot set a scale")
+    centre = float(reference @ weights.reindex(reference.index))
+    return (descriptor - centre) / spread
+
+
+def covered_exposures(
+    universe: Universe, descriptors: pd.DataFrame, industry: pd.Series, covered_descriptors: pd.DataFrame
+) -> pd.DataFrame:
+    """Exposure rows for covered stocks outside the estimation universe.
+
+    ``universe`` and ``descriptors`` describe the estimation universe (as for
+    :func:`exposure_matrix`); ``industry`` and ``covered_descriptors`` the covered
+    stocks. Market and industry exposures are set exactly as for any stock; style
+    exposures are standardised with the estimation universe's cap-weighted means and
+    standard deviations (:func:`standardise_like`), so the covered stocks land on the
+    same scale and the estimation universe's exposures do not change.
+    """
+    descriptors = _checks.finite_frame(descriptors, "descriptors")
+    covered_descriptors = _checks.finite_frame(covered_descriptors, "covered descriptors")
+    _checks.same_labels(universe.stocks, descriptors.index, "stocks", "descriptors")
+    _checks.same_labels(descriptors.columns, covered_descriptors.columns, "style descriptors", "covered descriptors")
+    _checks.same_labels(covered_descriptors.index, industry.index, "stocks", "covered industry labels")
+    weights = universe.cap_weights
+    styles = pd.DataFrame({
+        name: standardise_like(covered_descriptors[name].rename(name), descriptors[name].rename(name), weights)
+        for name in descriptors.columns
+    })
+    market = pd.DataFrame({MARKET: 1.0}, index=covered_descriptors.index)
+    dummies = industry_dummies(industry.reindex(covered_descriptors.index), universe.industries)
+    return pd.concat([market, dummies, styles], axis=1)
