@@ -168,3 +168,45 @@ def line_chart(
             ax.legend(frameon=False)
     plt.close(fig)
     return fig
+
+
+def log_line_chart(
+    frame: pd.DataFrame,
+    title: str,
+    ylabel: str = "",
+    xlabel: str = "",
+    floor: float | None = None,
+    log_x: bool = False,
+    size: tuple[float, float] = (6.8, 3.4),
+) -> Figure:
+    """One line per column against the index, on a logarithmic y axis (and x axis if ``log_x``).
+
+    Zero and negative values have no place on a log axis. With ``floor`` set, values
+    below it are drawn at the floor, which becomes the bottom of the axis (for instance
+    eigenvalues that are zero up to rounding); without it they raise ``ValueError``.
+    """
+    frame = _checks.finite_frame(frame, "frame")
+    if floor is None:
+        if (frame.to_numpy() <= 0).any():
+            raise ValueError("a log axis cannot show zero or negative values; pass a positive floor to draw them")
+    else:
+        if not np.isfinite(floor) or floor <= 0:
+            raise ValueError(f"floor must be a positive number, got {floor}")
+        frame = frame.clip(lower=floor)
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        colours = SERIES_COLOURS if frame.shape[1] <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
+        for j, column in enumerate(frame.columns):
+            ax.plot(frame.index, frame[column].to_numpy(), label=str(column), linewidth=1.6, color=colours[j % len(colours)])
+        ax.set_yscale("log")
+        if log_x:
+            ax.set_xscale("log")
+        if floor is not None:
+            ax.set_ylim(bottom=floor)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if frame.shape[1] > 1:
+            ax.legend(frameon=False)
+    plt.close(fig)
+    return fig

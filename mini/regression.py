@@ -154,11 +154,14 @@ def panel_regression(
 
     .. math:: \hat g_t = (A_t^\top W_t A_t)^{-1} A_t^\top W_t r_t, \qquad
        \hat f_t = R_t \hat g_t, \qquad
-       \operatorname{Cov}(\hat f_t) = s_t^2\, R_t (A_t^\top W_t A_t)^{-1} R_t^\top
+       \operatorname{Cov}(\hat f_t) = R_t B_t^{-1} M_t B_t^{-1} R_t^\top
 
-    with :math:`s_t^2 = \sum_i w_{it} e_{it}^2 / (N - p)` after scaling the weights to
-    average one (p free factors). t-statistics are :math:`\hat f_{kt} /
-    \sqrt{\operatorname{Cov}(\hat f_t)_{kk}}`. ``exposures`` is (T, N, K),
+    with :math:`B_t = A_t^\top W_t A_t` and
+    :math:`M_t = \frac{N}{N-p} \sum_i w_{it}^2 e_{it}^2 a_{it} a_{it}^\top`: the
+    heteroskedasticity-robust (White, HC1) covariance, because specific variances
+    differ across stocks and √cap weights are not their inverses; the textbook
+    formula :math:`s^2 B^{-1}` would then overstate significance. p is the number of
+    free factors. t-statistics are :math:`\hat f_{kt} / \sqrt{\operatorname{Cov}(\hat f_t)_{kk}}`. ``exposures`` is (T, N, K),
     ``restrictions`` (T, K, p) or None for unconstrained. Each period gives the same
     answer as :func:`cross_sectional_regression`.
     """
@@ -210,8 +213,10 @@ def panel_regression(
     total_unc = np.sum(w * r**2, axis=1)
     mean_w = np.sum(w * r, axis=1) / w.sum(axis=1)
     total_c = np.sum(w * (r - mean_w[:, None]) ** 2, axis=1)
-    s2 = weighted_sq / (n_stocks - n_free)
-    cov_g = np.linalg.inv(normal) * s2[:, None, None]
+    bread = np.linalg.inv(normal)
+    # M_t = R_t' (X_t' diag(w_t² e_t²) X_t) R_t: the same weighted product as X'WX.
+    meat = r_t @ _weighted_products(x, (w * resid) ** 2) @ r_mat * (n_stocks / (n_stocks - n_free))
+    cov_g = bread @ meat @ bread
     var_f = np.einsum("tkp,tpq,tkq->tk", r_mat, cov_g, r_mat)
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stats = np.where(var_f > 0, f / np.sqrt(np.maximum(var_f, 0.0)), np.nan)
@@ -235,8 +240,10 @@ def _extreme_eigenvalues(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _BLOCK_BYTES = 8_000_000  # a block's weighted exposures stay in cache instead of RAM
 
 
-def _weighted_products(x: np.ndarray, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""Per-period :math:`X_t^\top W_t X_t` (T, K, K) and :math:`X_t^\top W_t r_t` (T, K, 1).
+def _weighted_products(
+    x: np.ndarray, w: np.ndarray, r: np.ndarray | None = None
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    r"""Per-period :math:`X_t^\top W_t X_t` (T, K, K), and :math:`X_t^\top W_t r_t` (T, K, 1) when ``r`` is given.
 
     Computed in blocks of periods, each block one batched BLAS product. The loop is
     over blocks, not periods, and exists only for memory: a (T, N, K) temporary
@@ -246,10 +253,11 @@ def _weighted_products(x: np.ndarray, w: np.ndarray, r: np.ndarray) -> tuple[np.
     n_periods, n_stocks, n_factors = x.shape
     block = max(1, _BLOCK_BYTES // (8 * n_stocks * n_factors))
     gram = np.empty((n_periods, n_factors, n_factors))
-    cross = np.empty((n_periods, n_factors, 1))
+    cross = np.empty((n_periods, n_factors, 1)) if r is not None else None
     for start in range(0, n_periods, block):
         stop = min(start + block, n_periods)
         xw_t = np.swapaxes(x[start:stop] * w[start:stop, :, None], 1, 2)  # X_t' W_t
         gram[start:stop] = xw_t @ x[start:stop]
-        cross[start:stop] = xw_t @ r[start:stop, :, None]
-    return gram, cross
+        if cross is not None:
+            cross[start:stop] = xw_t @ r[start:stop, :, None]
+    return gram if cross is None else (gram, cross)

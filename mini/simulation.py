@@ -260,11 +260,14 @@ def simulate_market(
     )
 
 
-def fit_cross_sections(market: SimulatedMarket, drop: Sequence[str] = ()) -> PanelFit:
+def fit_cross_sections(
+    market: SimulatedMarket, drop: Sequence[str] = (), extra: dict[str, np.ndarray] | None = None
+) -> PanelFit:
     """Run the book's regression (√cap weights, cap-weighted industries sum to zero) in every period.
 
     ``drop`` names style factors to leave out of the model, to study a misspecified
-    model (the returns still contain them). The market and industries must stay.
+    model (the returns still contain them); the market and industries must stay.
+    ``extra`` adds candidate factors: name -> (T, N) exposures, appended after the styles.
     """
     drop = _checks.known_labels(drop, market.factors, "factor")
     protected = [name for name in drop if name not in STYLES]
@@ -272,9 +275,15 @@ def fit_cross_sections(market: SimulatedMarket, drop: Sequence[str] = ()) -> Pan
         raise ValueError(f"only style factors can be dropped, not {protected}")
     keep = [k for k, name in enumerate(market.factors) if name not in drop]
     names = [market.factors[k] for k in keep]
+    # A full model reuses the exposure array as it is: the daily panel is large to copy.
+    exposures = market.exposures if len(keep) == len(market.factors) else market.exposures[:, :, keep]
+    for name, values in (extra or {}).items():
+        values = _checks.finite_array(values, f"exposures of {name!r}", ndim=2)
+        if values.shape != market.returns.shape or name in names:
+            raise ValueError(f"extra factor {name!r} needs a new name and (periods, stocks) exposures {market.returns.shape}")
+        exposures = np.concatenate([exposures, values[:, :, None]], axis=2)
+        names.append(name)
     columns = [names.index(name) for name in market.industries]
     restrictions = industry_restrictions(market.industry_weights().to_numpy(), columns, len(names))
     root_cap = np.sqrt(market.caps)
-    # A full model reuses the exposure array as it is: the daily panel is large to copy.
-    exposures = market.exposures if len(keep) == len(market.factors) else market.exposures[:, :, keep]
     return panel_regression(exposures, market.returns, root_cap, restrictions, names)

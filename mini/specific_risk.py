@@ -23,18 +23,10 @@ def ewma_specific_variance(residuals: pd.DataFrame, half_life: float) -> pd.Seri
     return pd.Series(weights @ residuals.to_numpy() ** 2, index=residuals.columns, name="specific variance")
 
 
-def structural_specific_variance(
-    variance: pd.Series, characteristics: pd.DataFrame, weights: pd.Series | None = None
-) -> pd.Series:
-    r"""Predict log specific volatility from characteristics by (weighted) least squares.
-
-    .. math:: \ln \hat\sigma_i = Z_i \beta, \qquad \hat\delta_i = e^{2 Z_i \beta}\, \kappa
-
-    with :math:`\kappa` rescaling so the prediction is unbiased on average (the mean of
-    :math:`\hat\delta` equals the mean of the input variances). ``characteristics``
-    (Z) typically holds a constant, log cap and industry dummies; stocks whose
-    time-series estimate is noisy or missing get a sensible value from their peers.
-    """
+def _fit_structural(
+    variance: pd.Series, characteristics: pd.DataFrame, weights: pd.Series | None
+) -> tuple[pd.Series, float]:
+    """Coefficients β of ln σ on the characteristics, and the rescaling κ (see below)."""
     variance = _checks.finite_series(variance, "specific variances")
     z = _checks.finite_frame(characteristics, "characteristics")
     _checks.same_labels(variance.index, z.index, "stocks", "characteristics")
@@ -53,8 +45,41 @@ def structural_specific_variance(
         raise ValueError("characteristics are collinear, so the structural model is singular")
     beta = np.linalg.solve(normal, zw @ y)
     fitted = np.exp(2 * (zm @ beta))
-    fitted *= variance.mean() / fitted.mean()
-    return pd.Series(fitted, index=variance.index, name="structural specific variance")
+    return pd.Series(beta, index=z.columns, name="coefficient"), float(variance.mean() / fitted.mean())
+
+
+def structural_specific_variance(
+    variance: pd.Series, characteristics: pd.DataFrame, weights: pd.Series | None = None
+) -> pd.Series:
+    r"""Predict log specific volatility from characteristics by (weighted) least squares.
+
+    .. math:: \ln \hat\sigma_i = Z_i \beta, \qquad \hat\delta_i = e^{2 Z_i \beta}\, \kappa
+
+    with :math:`\kappa` rescaling so the prediction is unbiased on average (the mean of
+    :math:`\hat\delta` equals the mean of the input variances). ``characteristics``
+    (Z) typically holds a constant, log cap and industry dummies; stocks whose
+    time-series estimate is noisy or missing get a sensible value from their peers.
+    """
+    return structural_specific_variance_for(characteristics.reindex(variance.index), variance, characteristics, weights)
+
+
+def structural_specific_variance_for(
+    covered: pd.DataFrame, variance: pd.Series, characteristics: pd.DataFrame, weights: pd.Series | None = None
+) -> pd.Series:
+    r"""Structural specific variance for stocks outside the sample it was fitted on.
+
+    Fits the model of :func:`structural_specific_variance` on ``variance`` and
+    ``characteristics`` (the estimation universe) and evaluates
+    :math:`\hat\delta_i = e^{2 Z_i \beta}\, \kappa` at the rows of ``covered`` (one row
+    per covered stock, the same characteristic columns). This is how a stock with no
+    usable residual history, such as a covered name outside the estimation universe,
+    gets a specific risk.
+    """
+    beta, kappa = _fit_structural(variance, characteristics, weights)
+    covered = _checks.finite_frame(covered, "covered characteristics")
+    _checks.same_labels(beta.index, covered.columns, "characteristics", "covered characteristics")
+    fitted = np.exp(2 * (covered[beta.index].to_numpy() @ beta.to_numpy())) * kappa
+    return pd.Series(fitted, index=covered.index, name="structural specific variance")
 
 
 def blend_specific_variance(time_series: pd.Series, structural: pd.Series, confidence: pd.Series | float) -> pd.Series:

@@ -21,6 +21,7 @@ class TimeSeriesBetas:
     """OLS betas of each asset on the factors, with standard errors (rows: assets)."""
 
     alpha: pd.Series
+    alpha_standard_error: pd.Series
     betas: pd.DataFrame
     standard_errors: pd.DataFrame
     residual_vol: pd.Series
@@ -50,6 +51,7 @@ def time_series_betas(asset_returns: pd.DataFrame, factor_returns: pd.DataFrame)
     se = np.sqrt(np.outer(np.diag(np.linalg.inv(zz)), s2))
     return TimeSeriesBetas(
         alpha=pd.Series(coef[0], index=assets.columns, name="alpha"),
+        alpha_standard_error=pd.Series(se[0], index=assets.columns, name="alpha standard error"),
         betas=pd.DataFrame(coef[1:].T, index=assets.columns, columns=factors.columns),
         standard_errors=pd.DataFrame(se[1:].T, index=assets.columns, columns=factors.columns),
         residual_vol=pd.Series(np.sqrt(s2), index=assets.columns, name="residual vol"),

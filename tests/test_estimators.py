@@ -152,6 +152,7 @@ def test_time_series_betas_recover_true_betas():
     r = f @ true.T + rng.normal(0, 0.05, (240, 3))
     fit = time_series_betas(r, f)
     assert np.all(np.abs(fit.betas - true) < 3 * fit.standard_errors)
+    assert np.all(np.abs(fit.alpha) < 3 * fit.alpha_standard_error)  # no alpha was simulated
     shrunk = shrink_betas(fit.betas["MKT"], fit.standard_errors["MKT"], prior_mean=1.0, prior_std=0.3)
     assert np.all(np.abs(shrunk - 1.0) <= np.abs(fit.betas["MKT"] - 1.0))
 
@@ -254,3 +255,28 @@ def test_rolling_forecasts_catch_a_missing_factor():
     low, high = bias_band(180 - 24)
     assert low < results["full"] < high
     assert results["no VALUE"] > 1.5
+
+
+def test_adding_a_candidate_factor(calm):
+    market, fit = calm
+    size = market.exposures[:, :, list(market.factors).index("SIZE")]
+    bigger = fit_cross_sections(market, extra={"NOISE": np.random.default_rng(9).normal(size=size.shape)})
+    assert list(bigger.factor_returns.columns)[-1] == "NOISE"
+    assert (bigger.r2_centred >= fit.r2_centred - 1e-12).all()  # more regressors never fit worse
+    assert (bigger.t_stats["NOISE"].abs() > 2).mean() < 0.1      # a useless factor is rarely significant
+    with pytest.raises(ValueError, match="needs a new name"):
+        fit_cross_sections(market, extra={"SIZE": size})
+
+
+def test_variance_inflation_factors(mm):
+    from mini.exposures import variance_inflation_factors
+
+    vif = variance_inflation_factors(mm.exposures, mm.regression_weights, ["VALUE", "MOM", "SIZE"])
+    assert (vif >= 1).all()
+    x = mm.exposures.copy()
+    x["NOISE"] = np.random.default_rng(1).normal(size=len(x))
+    x["TWIN"] = x["NOISE"] + 1e-3 * np.random.default_rng(2).normal(size=len(x))
+    twins = variance_inflation_factors(x, mm.regression_weights, ["NOISE", "TWIN"])
+    assert (twins > 1e4).all()
+    with pytest.raises(ValueError, match="unknown factor"):
+        variance_inflation_factors(mm.exposures, mm.regression_weights, ["QUALITY"])

@@ -183,3 +183,30 @@ def test_sort_portfolio_bad_input():
         sort_portfolio_weights(np.arange(3.0), 0.2)
     with pytest.raises(ValueError, match="NaN"):
         sort_portfolio_weights(np.array([1.0, np.nan, 2.0]), 0.3)
+
+
+def test_winsorise_clips_an_outlier_and_leaves_the_rest(mm):
+    from mini.exposures import winsorise
+
+    values = mm.descriptors["VALUE"].copy()
+    values["DIGIT"] = 6.0  # a data error
+    clipped = winsorise(values.rename("VALUE"), limit=3.0)
+    assert clipped["DIGIT"] < 2.0
+    assert (clipped.drop("DIGIT") == values.drop("DIGIT")).all()
+    assert (winsorise(mm.descriptors["VALUE"], 3.0) == mm.descriptors["VALUE"]).all()
+    with pytest.raises(ValueError, match="limit must be positive"):
+        winsorise(values, 0)
+
+
+def test_fill_missing_uses_the_group_median(mm):
+    from mini.exposures import fill_missing
+
+    values = mm.descriptors["VALUE"].copy()
+    values["BINARY"] = np.nan
+    filled = fill_missing(values, mm.universe.industry)
+    tech_others = mm.descriptors["VALUE"][["AXIOM", "CIPHER", "DIGIT"]]
+    assert filled["BINARY"] == tech_others.median()
+    assert (filled.drop("BINARY") == values.drop("BINARY")).all()
+    values[["EVERGREEN", "FIDELIS", "GUARDIAN"]] = np.nan
+    with pytest.raises(ValueError, match=r"missing in group\(s\) \['FIN'\]"):
+        fill_missing(values, mm.universe.industry)

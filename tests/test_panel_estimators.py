@@ -39,11 +39,9 @@ def test_panel_t_statistics_and_r2_match_a_single_period_computation(market, fit
     p = pure_factor_portfolios(x, w, market.restriction_at(t)).to_numpy()
     r = market.returns.iloc[t].to_numpy()
     e = r - x.to_numpy() @ (p @ r)
-    w_mean_one = w.to_numpy() / w.mean()
     n_free = len(market.factors) - 1
-    s2 = w_mean_one @ e**2 / (len(r) - n_free)
-    # Var(f) = P Var(r) P' with Var(r_i) = s^2 / w_i
-    se = np.sqrt(s2 * np.einsum("kn,n,kn->k", p, 1 / w_mean_one, p))
+    # White (HC1): Var(f) = P diag(e²) P' · N / (N − p), since f = P r
+    se = np.sqrt(np.einsum("kn,n,kn->k", p, e**2, p) * len(r) / (len(r) - n_free))
     assert np.allclose(fit.t_stats.iloc[t], (p @ r) / se, rtol=1e-9)
     residuals = pd.Series(e, index=x.index)
     assert fit.r2_uncentred.iloc[t] == pytest.approx(weighted_r2(market.returns.iloc[t], residuals, w, centred=False))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mini.plotting import NEGATIVE, POSITIVE, bar_chart, heatmap, waterfall
+from mini.plotting import NEGATIVE, POSITIVE, bar_chart, heatmap, log_line_chart, waterfall
 
 
 def test_bar_chart_colours_by_sign():
@@ -30,6 +30,23 @@ def test_heatmap_writes_every_value():
     frame = pd.DataFrame(np.arange(6.0).reshape(2, 3) - 2, index=["r1", "r2"], columns=["a", "b", "c"])
     ax = heatmap(frame, "t").axes[0]
     assert [t.get_text() for t in ax.texts] == ["-2.00", "-1.00", "0.00", "1.00", "2.00", "3.00"]
+
+
+def test_log_line_chart_draws_values_below_the_floor_at_the_floor():
+    frame = pd.DataFrame({"a": [1.0, 0.1, 0.0], "b": [2.0, -1e-17, 3.0]}, index=[1, 2, 3])
+    ax = log_line_chart(frame, "t", floor=1e-3, log_x=True).axes[0]
+    assert ax.get_yscale() == "log" and ax.get_xscale() == "log"
+    assert list(ax.lines[0].get_ydata()) == [1.0, 0.1, 1e-3]
+    assert list(ax.lines[1].get_ydata()) == [2.0, 1e-3, 3.0]
+    assert ax.get_ylim()[0] == pytest.approx(1e-3)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+
+
+def test_log_line_chart_refuses_zero_without_a_floor():
+    with pytest.raises(ValueError, match="zero or negative"):
+        log_line_chart(pd.DataFrame({"a": [1.0, 0.0]}), "t")
+    with pytest.raises(ValueError, match="floor must be a positive"):
+        log_line_chart(pd.DataFrame({"a": [1.0, 0.0]}), "t", floor=0.0)
 
 
 def test_plots_reject_nan():

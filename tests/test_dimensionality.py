@@ -1,0 +1,142 @@
+"""Parameter counts and the singular sample covariance (chapter 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mini.covariance import sample_covariance
+from mini.dimensionality import (
+    covariance_parameter_count,
+    draw_returns,
+    factor_model_parameter_count,
+    zero_variance_portfolio,
+)
+from mini.risk_model import RiskModel
+
+SETTINGS = settings(max_examples=40, deadline=None)
+
+
+def random_returns(seed: int, n_periods: int, n_stocks: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    market = rng.normal(0, 0.01, n_periods)
+    returns = np.outer(market, rng.uniform(0.5, 1.5, n_stocks)) + rng.normal(0, 0.02, (n_periods, n_stocks))
+    return pd.DataFrame(returns, columns=[f"S{i}" for i in range(n_stocks)])
+
+
+def test_parameter_counts_by_hand():
+    assert covariance_parameter_count(1) == 1
+    assert covariance_parameter_count(3) == 6  # three variances, three covariances
+    assert covariance_parameter_count(3000) == 4_501_500
+    assert factor_model_parameter_count(3000, 60) == 1830 + 3000
+
+
+@given(n=st.integers(1, 300), k=st.integers(1, 200))
+@SETTINGS
+def test_parameter_counts_match_the_matrix(n, k):
+    # a symmetric matrix is fixed by its upper triangle, diagonal included
+    assert covariance_parameter_count(n) == len(np.triu_indices(n)[0])
+    assert factor_model_parameter_count(n, k) == covariance_parameter_count(k) + n
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "10"])
+def test_parameter_counts_reject_non_counts(bad):
+    with pytest.raises(ValueError, match="positive whole number"):
+        covariance_parameter_count(bad)
+    with pytest.raises(ValueError, match="number of factors must be a positive whole number"):
+        factor_model_parameter_count(10, bad)
+
+
+@given(seed=st.integers(0, 2**32 - 1), n_periods=st.integers(3, 30), extra=st.integers(1, 20))
+@SETTINGS
+def test_fewer_periods_than_stocks_gives_a_riskless_portfolio(seed, n_periods, extra):
+    returns = random_returns(seed, n_periods, n_periods + extra)
+    sigma = sample_covariance(returns)
+    # T periods of demeaned data span at most T - 1 dimensions
+    assert np.linalg.matrix_rank(sigma.to_numpy()) == n_periods - 1
+    w = zero_variance_portfolio(sigma)
+    assert list(w.index) == list(sigma.index)
+    assert w.sum() == pytest.approx(1.0)
+    assert w @ sigma @ w == pytest.approx(0.0, abs=1e-12 * np.trace(sigma.to_numpy()))
+    # its realised return is the same in every period of the sample: no variation at all
+    realised = returns.to_numpy() @ w.to_numpy()
+    assert np.ptp(realised) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_riskless_portfolio_has_the_smallest_sum_of_squares():
+    sigma = sample_covariance(random_returns(3, 8, 12))
+    w = zero_variance_portfolio(sigma).to_numpy()
+    eigenvalues, vectors = np.linalg.eigh(sigma.to_numpy())
+    null = vectors[:, eigenvalues <= 1e-10 * eigenvalues[-1]]
+    # any other riskless, fully invested portfolio is w plus a dollar-neutral null-space vector
+    v = null @ np.random.default_rng(0).normal(size=null.shape[1])
+    neutral = v - v.sum() * w
+    other = w + neutral
+    assert other.sum() == pytest.approx(1.0)
+    assert other @ sigma.to_numpy() @ other == pytest.approx(0.0, abs=1e-15)
+    assert np.sum(other**2) > np.sum(w**2) + 0.5 * np.sum(neutral**2)
+
+
+def test_enough_periods_leave_no_riskless_portfolio():
+    sigma = sample_covariance(random_returns(1, 40, 10))
+    with pytest.raises(ValueError, match="non-singular"):
+        zero_variance_portfolio(sigma)
+
+
+def test_dollar_neutral_null_space_is_rejected():
+    # stocks 1 and 2 are the same, so long one and short the other is riskless,
+    # but no fully invested portfolio is
+    sigma = pd.DataFrame([[2.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], index=list("abc"), columns=list("abc"))
+    with pytest.raises(ValueError, match="dollar-neutral"):
+        zero_variance_portfolio(sigma)
+
+
+def test_zero_variance_portfolio_rejects_bad_matrices():
+    labels = list("ab")
+    with pytest.raises(ValueError, match="not symmetric"):
+        zero_variance_portfolio(pd.DataFrame([[1.0, 0.5], [0.0, 1.0]], index=labels, columns=labels))
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        zero_variance_portfolio(pd.DataFrame([[1.0, 2.0], [2.0, 1.0]], index=labels, columns=labels))
+    with pytest.raises(ValueError, match="no positive eigenvalue"):
+        zero_variance_portfolio(pd.DataFrame(np.zeros((2, 2)), index=labels, columns=labels))
+    with pytest.raises(ValueError, match="NaN"):
+        zero_variance_portfolio(pd.DataFrame([[1.0, np.nan], [np.nan, 1.0]], index=labels, columns=labels))
+    with pytest.raises(ValueError, match="rel_tol"):
+        zero_variance_portfolio(pd.DataFrame(np.eye(2), index=labels, columns=labels), rel_tol=0.0)
+
+
+def one_factor_model(n: int = 6) -> RiskModel:
+    stocks = pd.Index([f"S{i}" for i in range(n)])
+    return RiskModel(
+        exposures=pd.DataFrame({"MKT": np.linspace(0.6, 1.4, n)}, index=stocks),
+        factor_cov=pd.DataFrame([[0.16**2]], index=["MKT"], columns=["MKT"]),
+        specific_var=pd.Series(np.linspace(0.2, 0.4, n) ** 2, index=stocks),
+    )
+
+
+def test_drawn_returns_have_the_model_covariance():
+    model = one_factor_model()
+    returns = draw_returns(model, 200_000, periods_per_year=12, seed=5)
+    assert returns.shape == (200_000, 6) and list(returns.columns) == list(model.stocks)
+    annualised = sample_covariance(returns) * 12
+    # sampling error of a covariance from 200,000 draws is well under one per cent of the largest entry
+    assert np.abs(annualised - model.covariance()).to_numpy().max() < 0.01 * model.covariance().to_numpy().max()
+    assert np.abs(returns.mean()).max() < 0.002
+
+
+def test_draws_are_reproducible_and_seeded():
+    model = one_factor_model()
+    pd.testing.assert_frame_equal(draw_returns(model, 5, seed=1), draw_returns(model, 5, seed=1))
+    assert not draw_returns(model, 5, seed=1).equals(draw_returns(model, 5, seed=2))
+    rng = np.random.default_rng(1)
+    pd.testing.assert_frame_equal(draw_returns(model, 5, seed=rng), draw_returns(model, 5, seed=1))
+
+
+def test_draw_returns_rejects_bad_counts():
+    with pytest.raises(ValueError, match="number of periods must be a positive whole number"):
+        draw_returns(one_factor_model(), 0)
+    with pytest.raises(ValueError, match="periods per year must be a positive whole number"):
+        draw_returns(one_factor_model(), 10, periods_per_year=0)
