@@ -207,15 +207,14 @@ def panel_regression(
         raise ValueError(f"regression is singular in period {bad} (an industry with no members, or collinear exposures)")
     g = np.linalg.solve(normal, rhs)
     f = (r_mat @ g)[:, :, 0]
-    resid = r - (x @ f[:, :, None])[:, :, 0]
+    resid, score_gram = _residuals_and_score_gram(x, w, r, f)
 
     weighted_sq = np.sum(w * resid**2, axis=1)
     total_unc = np.sum(w * r**2, axis=1)
     mean_w = np.sum(w * r, axis=1) / w.sum(axis=1)
     total_c = np.sum(w * (r - mean_w[:, None]) ** 2, axis=1)
     bread = np.linalg.inv(normal)
-    # M_t = R_t' (X_t' diag(w_t² e_t²) X_t) R_t: the same weighted product as X'WX.
-    meat = r_t @ _weighted_products(x, (w * resid) ** 2) @ r_mat * (n_stocks / (n_stocks - n_free))
+    meat = r_t @ score_gram @ r_mat * (n_stocks / (n_stocks - n_free))
     cov_g = bread @ meat @ bread
     var_f = np.einsum("tkp,tpq,tkq->tk", r_mat, cov_g, r_mat)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -240,10 +239,8 @@ def _extreme_eigenvalues(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _BLOCK_BYTES = 8_000_000  # a block's weighted exposures stay in cache instead of RAM
 
 
-def _weighted_products(
-    x: np.ndarray, w: np.ndarray, r: np.ndarray | None = None
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    r"""Per-period :math:`X_t^\top W_t X_t` (T, K, K), and :math:`X_t^\top W_t r_t` (T, K, 1) when ``r`` is given.
+def _weighted_products(x: np.ndarray, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-period :math:`X_t^\top W_t X_t` (T, K, K) and :math:`X_t^\top W_t r_t` (T, K, 1).
 
     Computed in blocks of periods, each block one batched BLAS product. The loop is
     over blocks, not periods, and exists only for memory: a (T, N, K) temporary
@@ -251,13 +248,32 @@ def _weighted_products(
     1000 stocks over 2500 days) and slower to write than the products are to compute.
     """
     n_periods, n_stocks, n_factors = x.shape
-    block = max(1, _BLOCK_BYTES // (8 * n_stocks * n_factors))
     gram = np.empty((n_periods, n_factors, n_factors))
-    cross = np.empty((n_periods, n_factors, 1)) if r is not None else None
-    for start in range(0, n_periods, block):
-        stop = min(start + block, n_periods)
-        xw_t = np.swapaxes(x[start:stop] * w[start:stop, :, None], 1, 2)  # X_t' W_t
-        gram[start:stop] = xw_t @ x[start:stop]
-        if cross is not None:
-            cross[start:stop] = xw_t @ r[start:stop, :, None]
-    return gram if cross is None else (gram, cross)
+    cross = np.empty((n_periods, n_factors, 1))
+    for block in _period_blocks(x.shape):
+        xw_t = np.swapaxes(x[block] * w[block, :, None], 1, 2)  # X_t' W_t
+        gram[block] = xw_t @ x[block]
+        cross[block] = xw_t @ r[block, :, None]
+    return gram, cross
+
+
+def _residuals_and_score_gram(
+    x: np.ndarray, w: np.ndarray, r: np.ndarray, f: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Residuals :math:`e_t = r_t - X_t f_t` (T, N) and the White "meat" before restriction,
+    :math:`\sum_i w_{it}^2 e_{it}^2 x_{it} x_{it}^\top` (T, K, K), in one pass over X."""
+    n_periods, n_stocks, n_factors = x.shape
+    resid = np.empty((n_periods, n_stocks))
+    score_gram = np.empty((n_periods, n_factors, n_factors))
+    for block in _period_blocks(x.shape):
+        resid[block] = r[block] - (x[block] @ f[block, :, None])[:, :, 0]
+        scores_t = np.swapaxes(x[block] * (w[block] * resid[block])[:, :, None], 1, 2)  # x_it w_it e_it
+        score_gram[block] = scores_t @ np.swapaxes(scores_t, 1, 2)
+    return resid, score_gram
+
+
+def _period_blocks(shape: tuple[int, int, int]) -> list[slice]:
+    """Consecutive blocks of periods whose (block, N, K) float arrays take about _BLOCK_BYTES."""
+    n_periods, n_stocks, n_factors = shape
+    size = max(1, _BLOCK_BYTES // (8 * n_stocks * n_factors))
+    return [slice(start, min(start + size, n_periods)) for start in range(0, n_periods, size)]
