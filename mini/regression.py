@@ -236,7 +236,7 @@ def _extreme_eigenvalues(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values[:, 0], values[:, -1]
 
 
-_BLOCK_BYTES = 8_000_000  # a block's weighted exposures stay in cache instead of RAM
+_BLOCK_BYTES = 8_000_000  # about 8 MB of weighted exposures at a time, not a copy of all of them
 
 
 def _weighted_products(x: np.ndarray, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
