@@ -180,11 +180,14 @@ def curve_chart(
     points: Mapping[str, tuple[float, float]] | None = None,
     percent_x: bool = True,
     percent_y: bool = True,
+    decimals: tuple[int, int] = (1, 1),
+    label_offset: tuple[float, float] = (6, 6),
     size: tuple[float, float] = (6.4, 3.6),
 ) -> Figure:
     """One line per entry of ``curves`` (a Series of y values indexed by x), for curves that
     do not share their x values, such as efficient frontiers; ``points`` are marked and
-    labelled (label -> (x, y)), for instance an optimum on the curve."""
+    labelled (label -> (x, y)), for instance an optimum on the curve. ``decimals`` sets the
+    decimals of the percent axes (x, y); ``label_offset`` places point labels, in points."""
     if not curves:
         raise ValueError("curves is empty: nothing to draw")
     checked = {name: _checks.finite_series(curve, f"curve {name!r}") for name, curve in curves.items()}
@@ -199,14 +202,14 @@ def curve_chart(
         for label, (x, y) in (points or {}).items():
             _checks.finite_array([x, y], f"point {label!r}")
             ax.plot([x], [y], marker="o", color=NEGATIVE, markersize=5, zorder=3)
-            ax.annotate(str(label), (x, y), textcoords="offset points", xytext=(6, 6), fontsize=9)
+            ax.annotate(str(label), (x, y), textcoords="offset points", xytext=label_offset, fontsize=9)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if percent_x:
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals[0]))
         if percent_y:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals[1]))
         if len(checked) > 1:
             ax.legend(frameon=False)
     plt.close(fig)
