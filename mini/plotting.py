@@ -7,6 +7,8 @@ site is read in dark mode.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -207,6 +209,50 @@ def log_line_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if frame.shape[1] > 1:
+            ax.legend(frameon=False)
+    plt.close(fig)
+    return fig
+
+
+def curve_chart(
+    curves: Mapping[str, pd.Series],
+    title: str,
+    xlabel: str = "",
+    ylabel: str = "",
+    points: Mapping[str, tuple[float, float]] | None = None,
+    percent_x: bool = True,
+    percent_y: bool = True,
+    decimals: tuple[int, int] = (1, 1),
+    label_offset: tuple[float, float] = (6, 6),
+    size: tuple[float, float] = (6.4, 3.6),
+) -> Figure:
+    """One line per entry of ``curves`` (a Series of y values indexed by x), for curves that
+    do not share their x values, such as efficient frontiers; ``points`` are marked and
+    labelled (label -> (x, y)), for instance an optimum on the curve. ``decimals`` sets the
+    decimals of the percent axes (x, y); ``label_offset`` places point labels, in points."""
+    if not curves:
+        raise ValueError("curves is empty: nothing to draw")
+    checked = {name: _checks.finite_series(curve, f"curve {name!r}") for name, curve in curves.items()}
+    for name, curve in checked.items():
+        _checks.finite_array(curve.index.to_numpy(dtype=float), f"x values of curve {name!r}")
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        colours = SERIES_COLOURS if len(checked) <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
+        for j, (name, curve) in enumerate(checked.items()):
+            ax.plot(curve.index.to_numpy(dtype=float), curve.to_numpy(), label=str(name),
+                    color=colours[j % len(colours)], linewidth=1.6)
+        for label, (x, y) in (points or {}).items():
+            _checks.finite_array([x, y], f"point {label!r}")
+            ax.plot([x], [y], marker="o", color=NEGATIVE, markersize=5, zorder=3)
+            ax.annotate(str(label), (x, y), textcoords="offset points", xytext=label_offset, fontsize=9)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if percent_x:
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals[0]))
+        if percent_y:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals[1]))
+        if len(checked) > 1:
             ax.legend(frameon=False)
     plt.close(fig)
     return fig

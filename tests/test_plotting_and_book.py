@@ -101,3 +101,21 @@ def test_line_chart_draws_lines_and_shades_flagged_periods():
     assert len(ax.lines) == 2
     bands = sorted((patch.get_x(), patch.get_x() + patch.get_width()) for patch in ax.patches)
     assert bands == [(4, 7), (8, 9)]  # a run of three periods and a single flagged period
+
+
+def test_curve_chart_draws_each_curve_on_its_own_x_values_and_marks_points():
+    from mini.plotting import curve_chart
+
+    frontier = pd.Series([0.0, 0.01, 0.015], index=[0.0, 0.05, 0.10])
+    line = pd.Series([0.0, 0.02], index=[0.0, 0.12])
+    ax = curve_chart({"long-only": frontier, "no limits": line}, "t", points={"optimum": (0.05, 0.01)}).axes[0]
+    drawn = ax.get_lines()
+    assert list(drawn[0].get_xdata()) == [0.0, 0.05, 0.10] and list(drawn[0].get_ydata()) == [0.0, 0.01, 0.015]
+    assert list(drawn[1].get_xdata()) == [0.0, 0.12]
+    assert list(drawn[2].get_xdata()) == [0.05] and drawn[2].get_marker() == "o"
+    assert [t.get_text() for t in ax.texts] == ["optimum"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["long-only", "no limits"]
+    with pytest.raises(ValueError, match="empty"):
+        curve_chart({}, "t")
+    with pytest.raises(ValueError, match="NaN"):
+        curve_chart({"bad": pd.Series([np.nan], index=[0.0])}, "t")
