@@ -18,7 +18,9 @@ from mini import _checks
 from mini.covariance import ewma_covariance_forecasts, ewma_variance_forecasts
 
 
-def standardised_returns(realised: pd.Series | pd.DataFrame, forecast_vol: pd.Series | pd.DataFrame):
+def standardised_returns(
+    realised: pd.Series | pd.DataFrame, forecast_vol: pd.Series | pd.DataFrame
+) -> pd.Series | pd.DataFrame:
     """z = realised / forecast, with shapes and labels checked."""
     if isinstance(realised, pd.DataFrame):
         realised = _checks.finite_frame(realised, "realised returns")
