@@ -1,0 +1,2 @@
+def write_llms_files(app, exc):
+    pass
