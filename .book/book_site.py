@@ -17,8 +17,9 @@ It does four things the stock Jupyter Book 1.x does not:
    copy Colab opens) gets a first cell that fetches `mini` when it cannot be imported,
    and the Colab button points at the published notebook instead of the ``.md``
    source, which Colab cannot open.
-4. **No network at build time.** Intersphinx is switched off whatever the configuration
-   says.
+4. **No network at build time, no CDN in the pages.** Intersphinx is switched off
+   whatever the configuration says, and sphinx-thebe (live code from a CDN, which the book
+   does not use) is unhooked.
 """
 
 from __future__ import annotations
@@ -70,6 +71,22 @@ def key_cache_on_mini(app: Sphinx, config: Config) -> None:
 def no_network(app: Sphinx, config: Config) -> None:
     config.intersphinx_mapping = {}
     config.intersphinx_disabled_reftypes = ["*"]
+
+
+def drop_thebe(app: Sphinx) -> None:
+    """Unhook sphinx-thebe, which Jupyter Book always loads.
+
+    The book does not use live code (``launch_buttons.thebe: false``), yet sphinx-thebe
+    writes a script naming its CDN into every page, twice on some rebuilds, which is a
+    console error ("THEBE_JS_URL has already been declared").
+    """
+    unwanted = {"init_thebe_core", "update_thebe_context"}  # its stylesheet stays, locally
+    for listeners in app.events.listeners.values():
+        listeners[:] = [
+            listener for listener in listeners
+            if not (getattr(listener.handler, "__module__", "") == "sphinx_thebe"
+                    and listener.handler.__name__ in unwanted)
+        ]
 
 
 # --- notebooks that run outside the repository --------------------------------------
@@ -130,6 +147,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("book_colab_branch", "gh-pages", "html", str)
     app.connect("config-inited", key_cache_on_mini, priority=900)
     app.connect("config-inited", no_network, priority=900)
+    drop_thebe(app)
     app.connect("html-page-context", portable_notebooks, priority=900)
     app.connect("build-finished", llms.write_llms_files)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
