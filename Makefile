@@ -11,8 +11,9 @@ STAMP  := $(VENV)/.installed
 LABSTAMP := $(VENV)/.lab-installed
 NBDIR  := _build/nbval
 PORT   ?= 8000
+PYTEST_ARGS ?=
 
-.PHONY: book test unit site-tests notebooks env serve lab pdf benchmark clean
+.PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps benchmark clean
 
 # Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
 # chapters' code (.book/book_site.py): a rebuild with nothing changed executes nothing,
@@ -24,7 +25,7 @@ book: $(STAMP)
 test: book
 	rm -rf $(NBDIR)
 	$(BIN)/jupytext --quiet --to "../$(NBDIR)//ipynb" chapters/*.md
-	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax -p no:cacheprovider -q -rs
+	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax -p no:cacheprovider -q -rs $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q --ignore=tests/browser --ignore=tests/test_site_build.py
@@ -60,8 +61,14 @@ $(LABSTAMP): $(STAMP) .binder/requirements.txt .binder/overrides.json
 lab: $(LABSTAMP)
 	$(BIN)/jupyter lab chapters/
 
-# The PDF edition, through LaTeX (Debian: texlive-latex-recommended texlive-latex-extra
-# texlive-fonts-recommended tex-gyre latexmk). Not part of `make test`.
+# The PDF edition, through XeLaTeX from Debian's TeX Live (`make pdf-deps` installs it,
+# as root, about 350 MB installed). Not part of `make test`.
+TEXLIVE := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+           tex-gyre fonts-freefont-otf latexmk
+pdf-deps:
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEXLIVE)
+
 pdf: $(STAMP)
 	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
 	@echo "PDF built: _build/latex/factor-risk-primer.pdf"
