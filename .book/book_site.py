@@ -106,6 +106,26 @@ def _repository(app: Sphinx) -> tuple[str, str]:
     return options.get("repository_url", "").rstrip("/"), options.get("repository_branch", "main")
 
 
+def with_cached_outputs(app: Sphinx, notebook: dict) -> dict:
+    """The executed notebook, outputs and execution counts included.
+
+    In cache mode myst-nb 1.x writes the notebook it *read* to ``_build/jupyter_execute``,
+    not the executed one it rendered, so the downloadable copy would have no outputs.
+    The outputs are in the jupyter-cache: merge them back in.
+    """
+    if app.config.nb_execution_mode != "cache":
+        return notebook
+    try:
+        import nbformat
+        from jupyter_cache import get_cache
+
+        cache = get_cache(app.config.nb_execution_cache_path)
+        _, merged = cache.merge_match_into_notebook(nbformat.from_dict(notebook))
+    except KeyError:  # not in the cache (the chapter failed to execute)
+        return notebook
+    return json.loads(nbformat.writes(merged))
+
+
 def portable_notebooks(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Add the setup cell to the downloadable notebook; point Colab at a real .ipynb."""
     source = context.get("ipynb_source")
@@ -114,7 +134,7 @@ def portable_notebooks(app: Sphinx, pagename: str, templatename: str, context: d
     repo_url, _ = _repository(app)
     path = Path(app.outdir, "_sources", source)
     if path.is_file() and repo_url:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
+        notebook = with_cached_outputs(app, json.loads(path.read_text(encoding="utf-8")))
         cells = notebook.get("cells", [])
         if not (cells and cells[0].get("metadata", {}).get("book_setup")):
             cells.insert(0, {
