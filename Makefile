@@ -59,7 +59,7 @@ $(LABSTAMP): $(STAMP) .binder/requirements.txt .binder/overrides.json
 	touch $(LABSTAMP)
 
 lab: $(LABSTAMP)
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab
 
 # The PDF edition, through XeLaTeX from Debian's TeX Live (`make pdf-deps` installs it,
 # as root, about 350 MB installed). Not part of `make test`.
