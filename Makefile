@@ -25,13 +25,13 @@ book: $(STAMP)
 test: book
 	rm -rf $(NBDIR)
 	$(BIN)/jupytext --quiet --to "../$(NBDIR)//ipynb" chapters/*.md
-	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax -p no:cacheprovider -q -rs $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax -p no:cacheprovider -q -rsxX $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q --ignore=tests/browser --ignore=tests/test_site_build.py
 
 site-tests: book
-	$(BIN)/python -m pytest tests/test_site_build.py tests/browser -p no:cacheprovider -q -rs
+	$(BIN)/python -m pytest tests/test_site_build.py tests/browser -p no:cacheprovider -q -rsxX
 
 env: $(STAMP)
 

@@ -142,6 +142,9 @@ class Reader:
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
             page.evaluate(OPEN_ALL)
+            # Let the dropdowns finish opening (their content fades in) before reading.
+            page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+            page.wait_for_timeout(150)
             for key, value in page.evaluate(COLLECT).items():
                 setattr(report, key, value)
             report.text = page.evaluate(READABLE_TEXT)
