@@ -128,6 +128,13 @@ class Reader:
           }
         }""")
 
+    @staticmethod
+    def settle(page) -> None:
+        """Wait until dropdowns have finished opening: content fades in, and axe-core
+        would measure the contrast of half-transparent text."""
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+        page.wait_for_timeout(100)
+
     def report(self, path: str) -> PageReport:
         if path in self.reports:
             return self.reports[path]
@@ -142,12 +149,11 @@ class Reader:
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
             page.evaluate(OPEN_ALL)
-            # Let the dropdowns finish opening (their content fades in) before reading.
-            page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
-            page.wait_for_timeout(150)
+            self.settle(page)
             for key, value in page.evaluate(COLLECT).items():
                 setattr(report, key, value)
             report.text = page.evaluate(READABLE_TEXT)
+            self.settle(page)  # showing the hidden inputs again restarts their fade-in
 
             self.recording = False
             page.add_script_tag(content=self.axe)
