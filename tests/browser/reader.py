@@ -26,6 +26,7 @@ class PageReport:
     copy_buttons: int = 0
     code_blocks: int = 0
     dark_image_backgrounds: list[str] = field(default_factory=list)
+    shown_code: list[str] = field(default_factory=list)
 
 
 def _axe_source() -> str:
@@ -55,6 +56,11 @@ COLLECT = """() => {
     code_blocks: main.querySelectorAll('div.cell_input div.highlight, div.highlight-python div.highlight, div.highlight-ipython3 div.highlight').length,
   };
 }"""
+
+# The code a reader sees before opening anything (hidden cells and solutions stay shut).
+SHOWN_CODE = """() => [...document.querySelectorAll('main .cell_input pre')]
+  .filter(el => el.getClientRects().length && el.closest('details:not([open]), .toggle-hidden') === null)
+  .map(el => el.innerText)"""
 
 # Open every dropdown (hidden cells, exercise solutions) as a curious reader would.
 OPEN_ALL = """() => {
@@ -149,6 +155,7 @@ class Reader:
             page.evaluate("async () => { await document.fonts.ready; }")
             # JPEG: a tall page encodes in half the time of a PNG, and stays legible.
             page.screenshot(path=str(self.screenshots / f"{name}.jpg"), full_page=True, type="jpeg", quality=80)
+            report.shown_code = page.evaluate(SHOWN_CODE)
             page.evaluate(OPEN_ALL)
             self.settle(page)
             for key, value in page.evaluate(COLLECT).items():

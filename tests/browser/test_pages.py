@@ -107,6 +107,14 @@ def test_no_serious_or_critical_accessibility_violations(reader, path):
 
 
 @pytest.mark.parametrize("path", PAGES)
+def test_page_reads_as_prose_with_the_plumbing_hidden(reader, path):
+    """Glue and pinning cells are removed (remove-cell) or folded away (hide-input)."""
+    plumbing = [line.strip() for code in reader.report(path).shown_code for line in code.splitlines()
+                if re.search(r"\b(publish|publish_all|pinned|glue)\(", line)]
+    assert plumbing == [], f"{path} shows publishing code a reader does not need"
+
+
+@pytest.mark.parametrize("path", PAGES)
 def test_code_cells_have_a_copy_button(reader, path):
     report = reader.report(path)
     assert report.copy_buttons >= report.code_blocks, f"{path}: code without a copy button"
