@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import os
 import shutil
 import threading
@@ -51,10 +52,20 @@ def chromium_path() -> str | None:
     return candidate if candidate and Path(candidate).is_file() else None
 
 
-def _unavailable(reason: str) -> None:
+def browser_unavailable() -> str | None:
+    """Why the browser suite cannot run here, or None if it can."""
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright for Python is not installed (pip install playwright)"
+    if chromium_path() is None:
+        return "Chromium not found (apt-get install chromium, or set CHROMIUM)"
+    return None
+
+
+def skip_or_fail(reason: str, module: bool = False) -> None:
+    """Skip with a one-line reason; under CI (``CI`` set) fail instead."""
     if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must run the browser suite: .ci/run installs Chromium)", pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(f"the browser suite cannot run under CI: {reason}; .ci/run installs Chromium", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}", allow_module_level=module)
 
 
 @pytest.fixture(scope="session")
@@ -83,13 +94,12 @@ def base_url(site: Path):
 
 @pytest.fixture(scope="session")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("browser tests skipped: Playwright for Python is not installed (pip install playwright)")
+    reason = browser_unavailable()
+    if reason:
+        skip_or_fail(reason)
+    from playwright.sync_api import sync_playwright
+
     executable = chromium_path()
-    if executable is None:
-        _unavailable("browser tests skipped: Chromium not found (apt-get install chromium, or set CHROMIUM)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser

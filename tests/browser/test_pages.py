@@ -14,7 +14,11 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from .conftest import toc_pages
+from .conftest import browser_unavailable, skip_or_fail, toc_pages
+
+# Without a browser the whole module skips, with one line saying why (under CI: fails).
+if browser_unavailable():
+    skip_or_fail(browser_unavailable(), module=True)
 
 PAGES = toc_pages()
 EXTRA_PAGES = ["search.html", "genindex.html"]  # pages Sphinx adds to the book
