@@ -4,8 +4,8 @@ It does four things the stock Jupyter Book 1.x does not:
 
 1. **Execution cache keyed on `mini`.** jupyter-cache re-executes a chapter only when its
    own code cells change. The chapters import `mini`, so an edit to `mini` must re-run
-   them too. The jupyter-cache folder is named after a hash of `mini`'s source (and of
-   ``requirements.txt``): ``_build/.jupyter_cache-<hash>``. A new hash is a new,
+   them too. The jupyter-cache folder is named after a hash of `mini`'s files (source
+   and any data, not bytecode) and of ``requirements.txt``: ``_build/.jupyter_cache-<hash>``. A new hash is a new,
    empty cache, and because the folder is a Sphinx configuration value that triggers a
    re-read, Sphinx re-reads (and so re-executes) every chapter. Caches of other hashes
    are deleted. A rebuild with nothing changed reads nothing and executes nothing.
@@ -14,9 +14,10 @@ It does four things the stock Jupyter Book 1.x does not:
    from the resolved doctrees, so every glued figure shows its computed value
    (see ``llms.py``).
 3. **Notebooks that run anywhere.** The downloadable ``.ipynb`` of each chapter (and the
-   copy Colab opens) gets a first cell that fetches `mini` when it cannot be imported,
-   and the Colab button points at the published notebook instead of the ``.md``
-   source, which Colab cannot open.
+   copy Colab opens) carries its outputs (merged back from the cache: in cache mode
+   myst-nb writes the unexecuted notebook) and gets a first cell that fetches `mini`
+   when it cannot be imported; the Colab button points at the published notebook
+   instead of the ``.md`` source, which Colab cannot open.
 4. **No network at build time, no CDN in the pages.** Intersphinx is switched off
    whatever the configuration says, and sphinx-thebe (live code from a CDN, which the book
    does not use) is unhooked.
@@ -45,7 +46,10 @@ CACHE_PREFIX = ".jupyter_cache-"
 def mini_source_hash(srcdir: Path) -> str:
     """A short hash of everything a chapter's output depends on besides its own cells."""
     digest = hashlib.sha256()
-    files = sorted((srcdir / "mini").rglob("*.py")) + [srcdir / "requirements.txt"]
+    files = sorted(
+        path for path in (srcdir / "mini").rglob("*")
+        if "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo")
+    ) + [srcdir / "requirements.txt"]
     for path in files:
         if path.is_file():
             digest.update(path.relative_to(srcdir).as_posix().encode())

@@ -174,9 +174,15 @@ def test_the_execution_cache_key_follows_minis_source(tmp_path):
     (tmp_path / "mini" / "a.py").write_text("x = 2\n")
     assert book_site.mini_source_hash(tmp_path) != first
     (tmp_path / "mini" / "a.py").write_text("x = 1\n")
+    (tmp_path / "mini" / "__pycache__").mkdir()
+    (tmp_path / "mini" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert book_site.mini_source_hash(tmp_path) == first  # bytecode does not count
+    (tmp_path / "mini" / "data.csv").write_text("a,b\n")
+    with_data = book_site.mini_source_hash(tmp_path)
+    assert with_data != first  # data shipped with mini does
     (tmp_path / "mini" / "sub").mkdir()
     (tmp_path / "mini" / "sub" / "b.py").write_text("")
-    assert book_site.mini_source_hash(tmp_path) != first
+    assert book_site.mini_source_hash(tmp_path) not in (first, with_data)
 
 
 def test_the_book_builds_with_the_cache_of_the_current_mini(site):
