@@ -1,25 +1,37 @@
 # Two commands do everything (see README.md):
 #   make book   build the HTML book into _build/html (creates .venv if needed)
-#   make test   unit tests of `mini` plus nbval over every chapter notebook
+#   make test   build the book, then the unit tests of `mini`, the checks of the built
+#               site, the browser suite on every page, and nbval over every chapter
+# Others: make serve (the site on localhost:8000), make lab (JupyterLab on the chapters),
+# make pdf (the PDF edition; needs TeX Live), make benchmark (build and test timings).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LABSTAMP := $(VENV)/.lab-installed
 NBDIR  := _build/nbval
+PORT   ?= 8000
+PYTEST_ARGS ?=
 
-.PHONY: book test unit notebooks env clean
+.PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps benchmark clean
 
+# Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
+# chapters' code (.book/book_site.py): a rebuild with nothing changed executes nothing,
+# a change to `mini` re-executes every chapter.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
-	@echo "Book built: open _build/html/index.html"
+	@echo "Book built: open _build/html/index.html, or run 'make serve'"
 
-test: $(STAMP)
+test: book
 	rm -rf $(NBDIR)
 	$(BIN)/jupytext --quiet --to "../$(NBDIR)//ipynb" chapters/*.md
-	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax -p no:cacheprovider -q
+	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax -p no:cacheprovider -q -rsxX $(PYTEST_ARGS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q --ignore=tests/browser --ignore=tests/test_site_build.py
+
+site-tests: book
+	$(BIN)/python -m pytest tests/test_site_build.py tests/browser -p no:cacheprovider -q -rsxX
 
 env: $(STAMP)
 
@@ -32,6 +44,37 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'mini-book.pth').write_text(str(pathlib.Path.cwd()) + '\n')"
 	touch $(STAMP)
+
+# The built site on http://localhost:$(PORT)/ (search needs a server; file:// is not enough).
+serve:
+	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first"; exit 1; }
+	@echo "Serving the book on http://localhost:$(PORT)/ (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# JupyterLab with the chapters opening as notebooks (jupytext), as on Binder.
+$(LABSTAMP): $(STAMP) .binder/requirements.txt .binder/overrides.json
+	$(BIN)/python -m pip install --quiet -r .binder/requirements.txt
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp .binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $(LABSTAMP)
+
+lab: $(LABSTAMP)
+	$(BIN)/jupyter lab
+
+# The PDF edition, through XeLaTeX from Debian's TeX Live (`make pdf-deps` installs it,
+# as root, about 350 MB installed). Not part of `make test`.
+TEXLIVE := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+           tex-gyre fonts-freefont-otf latexmk
+pdf-deps:
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEXLIVE)
+
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	@echo "PDF built: _build/latex/factor-risk-primer.pdf"
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/build.py
 
 clean:
 	rm -rf _build

@@ -1,0 +1,177 @@
+"""Sphinx extension for the book's site (loaded from _config.yml, ``sphinx.local_extensions``).
+
+It does four things the stock Jupyter Book 1.x does not:
+
+1. **Execution cache keyed on `mini`.** jupyter-cache re-executes a chapter only when its
+   own code cells change. The chapters import `mini`, so an edit to `mini` must re-run
+   them too. The jupyter-cache folder is named after a hash of `mini`'s files (source
+   and any data, not bytecode) and of ``requirements.txt``: ``_build/.jupyter_cache-<hash>``. A new hash is a new,
+   empty cache, and because the folder is a Sphinx configuration value that triggers a
+   re-read, Sphinx re-reads (and so re-executes) every chapter. Caches of other hashes
+   are deleted. A rebuild with nothing changed reads nothing and executes nothing.
+2. **llms.txt and llms-full.txt** in the site root (``build-finished``): an index of
+   the chapters with one-line summaries, and the whole book as one Markdown file made
+   from the resolved doctrees, so every glued figure shows its computed value
+   (see ``llms.py``).
+3. **Notebooks that run anywhere.** The downloadable ``.ipynb`` of each chapter (and the
+   copy Colab opens) carries its outputs (merged back from the cache: in cache mode
+   myst-nb writes the unexecuted notebook) and gets a first cell that fetches `mini`
+   when it cannot be imported; the Colab button points at the published notebook
+   instead of the ``.md`` source, which Colab cannot open.
+4. **No network at build time, no CDN in the pages.** Intersphinx is switched off
+   whatever the configuration says, and sphinx-thebe (live code from a CDN, which the book
+   does not use) is unhooked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import llms  # noqa: E402  (lives next to this file)
+
+LOGGER = logging.getLogger(__name__)
+CACHE_PREFIX = ".jupyter_cache-"
+
+
+def mini_source_hash(srcdir: Path) -> str:
+    """A short hash of everything a chapter's output depends on besides its own cells."""
+    digest = hashlib.sha256()
+    files = sorted(
+        path for path in (srcdir / "mini").rglob("*")
+        if "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo")
+    ) + [srcdir / "requirements.txt"]
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(srcdir).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def key_cache_on_mini(app: Sphinx, config: Config) -> None:
+    if config.nb_execution_mode != "cache":
+        return
+    build_dir = Path(app.outdir).parent
+    cache = build_dir / f"{CACHE_PREFIX}{mini_source_hash(Path(app.srcdir))}"
+    config.nb_execution_cache_path = str(cache)
+    if build_dir.is_dir():
+        for stale in build_dir.glob(f"{CACHE_PREFIX}*"):
+            if stale != cache and stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+    LOGGER.info(f"[book_site] execution cache keyed on mini: {cache.name}")
+
+
+def no_network(app: Sphinx, config: Config) -> None:
+    config.intersphinx_mapping = {}
+    config.intersphinx_disabled_reftypes = ["*"]
+
+
+def drop_thebe(app: Sphinx) -> None:
+    """Unhook sphinx-thebe, which Jupyter Book always loads.
+
+    The book does not use live code (``launch_buttons.thebe: false``), yet sphinx-thebe
+    writes a script naming its CDN into every page, twice on some rebuilds, which is a
+    console error ("THEBE_JS_URL has already been declared").
+    """
+    unwanted = {"init_thebe_core", "update_thebe_context"}  # its stylesheet stays, locally
+    for listeners in app.events.listeners.values():
+        listeners[:] = [
+            listener for listener in listeners
+            if not (getattr(listener.handler, "__module__", "") == "sphinx_thebe"
+                    and listener.handler.__name__ in unwanted)
+        ]
+
+
+# --- notebooks that run outside the repository --------------------------------------
+
+SETUP_CELL = '''\
+# Setup, for running this notebook outside the book's repository (Colab, a download).
+# Inside the repository (or on Binder) `mini` is importable and this cell does nothing.
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("mini") is None:
+    subprocess.run(["git", "clone", "--depth=1", "{repo}", "factor-risk-primer"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "myst-nb>=1.1,<2"], check=True)
+    sys.path.insert(0, "factor-risk-primer")'''
+
+
+def _repository(app: Sphinx) -> tuple[str, str]:
+    options = app.config.html_theme_options
+    return options.get("repository_url", "").rstrip("/"), options.get("repository_branch", "main")
+
+
+def with_cached_outputs(app: Sphinx, notebook: dict) -> dict:
+    """The executed notebook, outputs and execution counts included.
+
+    In cache mode myst-nb 1.x writes the notebook it *read* to ``_build/jupyter_execute``,
+    not the executed one it rendered, so the downloadable copy would have no outputs.
+    The outputs are in the jupyter-cache: merge them back in.
+    """
+    if app.config.nb_execution_mode != "cache":
+        return notebook
+    try:
+        import nbformat
+        from jupyter_cache import get_cache
+
+        cache = get_cache(app.config.nb_execution_cache_path)
+        _, merged = cache.merge_match_into_notebook(nbformat.from_dict(notebook))
+    except KeyError:  # not in the cache (the chapter failed to execute)
+        return notebook
+    return json.loads(nbformat.writes(merged))
+
+
+def portable_notebooks(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Add the setup cell to the downloadable notebook; point Colab at a real .ipynb."""
+    source = context.get("ipynb_source")
+    if not source:
+        return
+    repo_url, _ = _repository(app)
+    path = Path(app.outdir, "_sources", source)
+    if path.is_file() and repo_url:
+        notebook = with_cached_outputs(app, json.loads(path.read_text(encoding="utf-8")))
+        cells = notebook.get("cells", [])
+        if not (cells and cells[0].get("metadata", {}).get("book_setup")):
+            cells.insert(0, {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "book-setup",
+                "metadata": {"book_setup": True},
+                "outputs": [],
+                "source": SETUP_CELL.format(repo=repo_url + ".git").splitlines(keepends=True),
+            })
+            notebook["cells"] = cells
+            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    branch = app.config.book_colab_branch
+    if not (branch and repo_url.startswith("https://github.com/")):
+        return
+    org_repo = repo_url.removeprefix("https://github.com/")
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            if button.get("text") == "Colab":
+                button["url"] = (
+                    f"{app.config.html_theme_options['launch_buttons']['colab_url'].rstrip('/')}"
+                    f"/github/{org_repo}/blob/{branch}/_sources/{source}"
+                )
+
+
+def setup(app: Sphinx) -> dict:
+    # The branch the built site is published to (ghp-import's default, gh-pages): it holds
+    # _sources/<chapter>.ipynb, which is what the Colab button opens.
+    app.add_config_value("book_colab_branch", "gh-pages", "html", str)
+    app.connect("config-inited", key_cache_on_mini, priority=900)
+    app.connect("config-inited", no_network, priority=900)
+    drop_thebe(app)
+    app.connect("html-page-context", portable_notebooks, priority=900)
+    app.connect("build-finished", llms.write_llms_files)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

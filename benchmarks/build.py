@@ -1,0 +1,116 @@
+"""Time the book's build and test suite, and check that the execution cache is honest.
+
+    .venv/bin/python benchmarks/build.py          (or: make benchmark)
+
+Prints three figures, with the goals for a 2-core machine:
+
+1. clean build: `_build/` removed, every chapter executed (goal < 90 s);
+2. no-change rebuild: the same command again, which must execute no notebook (< 10 s);
+3. test suite: `make test`, which includes that no-change build, the unit tests, the
+   site checks, the browser suite and nbval (< 3 min); the browser suite's own share
+   is read from pytest's JUnit report.
+
+Then it checks, in a scratch copy of the repository, that a change to `mini` alone
+re-executes the chapters (the cache is keyed on `mini`'s source). `--skip-mini-check`
+leaves that out. The script leaves a fully built `_build/` behind. Exit status 1 if a
+goal is missed or the cache misbehaves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BUILD = [str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
+GOALS = {"clean build": 90.0, "no-change rebuild": 10.0, "test suite": 180.0}
+EXECUTED = re.compile(r"Executing notebook using")
+
+
+def run(command: list[str], cwd: Path = ROOT, env: dict | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.stdout.write(result.stdout[-5000:])
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(command)}")
+    return elapsed, result.stdout
+
+
+def executed(output: str) -> int:
+    return len(EXECUTED.findall(output))
+
+
+def browser_suite_seconds(report: Path) -> float:
+    if not report.is_file():
+        return float("nan")
+    cases = ET.parse(report).getroot().iter("testcase")
+    return sum(float(case.get("time", 0)) for case in cases if "browser" in case.get("classname", ""))
+
+
+def mini_change_reexecutes(env: dict) -> tuple[int, float]:
+    """In a scratch copy (with the warm cache), edit `mini` and rebuild: chapters must run."""
+    with tempfile.TemporaryDirectory(prefix="book-bench-") as scratch:
+        copy = Path(scratch) / "book"
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "screenshots", "nbval"))
+        env = dict(env, PYTHONPATH=str(copy))  # kernels import the copy's `mini`
+        _, output = run(BUILD, cwd=copy, env=env)  # same hash: re-reads, executes nothing
+        warm = executed(output)
+        with (copy / "mini" / "__init__.py").open("a", encoding="utf-8") as handle:
+            handle.write("\n# a change to mini\n")
+        seconds, output = run(BUILD, cwd=copy, env=env)
+        if warm:
+            print(f"  (the copy's first build executed {warm} notebooks; expected 0)")
+        return executed(output), seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--skip-mini-check", action="store_true")
+    args = parser.parse_args()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cores = os.cpu_count()
+    chapters = len(list((ROOT / "chapters").glob("*.md")))
+    print(f"Benchmarking the book on {cores} cores ({chapters} chapters)")
+
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    clean, output = run(BUILD, env=env)
+    clean_runs = executed(output)
+    print(f"  clean build        {clean:6.1f} s  ({clean_runs} notebooks executed)")
+    rebuild, output = run(BUILD, env=env)
+    rebuild_runs = executed(output)
+    print(f"  no-change rebuild  {rebuild:6.1f} s  ({rebuild_runs} notebooks executed)")
+    report = ROOT / "_build" / "test-report.xml"
+    suite, _ = run(["make", "test", f"PYTEST_ARGS=--junitxml={report}"], env=env)
+    print(f"  test suite         {suite:6.1f} s  (make test; browser suite {browser_suite_seconds(report):.1f} s of it)")
+
+    failures = []
+    for name, seconds in (("clean build", clean), ("no-change rebuild", rebuild), ("test suite", suite)):
+        if seconds > GOALS[name]:
+            failures.append(f"{name} took {seconds:.1f} s (goal {GOALS[name]:.0f} s)")
+    if rebuild_runs:
+        failures.append(f"the no-change rebuild executed {rebuild_runs} notebooks")
+
+    if not args.skip_mini_check:
+        runs, seconds = mini_change_reexecutes(env)
+        print(f"  after a change to mini: {runs} notebooks re-executed ({seconds:.1f} s)")
+        if runs < clean_runs:
+            failures.append(f"a change to mini re-executed {runs} notebooks, fewer than the {clean_runs} of a clean build")
+
+    print("Figures: clean build {:.1f} s | no-change rebuild {:.1f} s | test suite {:.1f} s".format(clean, rebuild, suite))
+    for failure in failures:
+        print(f"  MISSED: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""How the browser suite reads a page: load it once, record what a reader would meet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from urllib.parse import urljoin, urlparse
+
+
+@dataclass
+class PageReport:
+    path: str
+    status: int | None = None
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    offsite_requests: list[str] = field(default_factory=list)
+    math_total: int = 0
+    math_untypeset: list[str] = field(default_factory=list)
+    math_errors: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    text: str = ""
+    visible_error_outputs: int = 0
+    prev_href: str | None = None
+    next_href: str | None = None
+    axe_violations: list[dict] = field(default_factory=list)
+    copy_buttons: int = 0
+    code_blocks: int = 0
+    dark_image_backgrounds: list[str] = field(default_factory=list)
+    shown_code: list[str] = field(default_factory=list)
+
+
+def _axe_source() -> str:
+    return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+
+COLLECT = """() => {
+  const main = document.querySelector('main') || document.body;
+  const visible = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const maths = [...document.querySelectorAll('.math')];
+  const prev = document.querySelector('a.left-prev');
+  const next = document.querySelector('a.right-next');
+  return {
+    math_total: maths.length,
+    math_untypeset: maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80)),
+    math_errors: [...document.querySelectorAll('mjx-merror')].map(m => m.textContent.slice(0, 80)),
+    images: [...main.querySelectorAll('img')].map(img => ({
+      src: img.getAttribute('src'), complete: img.complete,
+      naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
+      visible: visible(img), width: img.getBoundingClientRect().width,
+      height: img.getBoundingClientRect().height})),
+    visible_error_outputs: [...main.querySelectorAll('.output.stderr, .output.traceback, .output.error')]
+        .filter(visible).length,
+    prev_href: prev ? prev.getAttribute('href') : null,
+    next_href: next ? next.getAttribute('href') : null,
+    copy_buttons: main.querySelectorAll('button.copybtn').length,
+    code_blocks: main.querySelectorAll('div.cell_input div.highlight, div.highlight-python div.highlight, div.highlight-ipython3 div.highlight').length,
+  };
+}"""
+
+# The code a reader sees before opening anything (hidden cells and solutions stay shut).
+SHOWN_CODE = """() => [...document.querySelectorAll('main .cell_input pre')]
+  .filter(el => el.getClientRects().length && el.closest('details:not([open]), .toggle-hidden') === null)
+  .map(el => el.innerText)"""
+
+# Open every dropdown (hidden cells, exercise solutions) as a curious reader would.
+OPEN_ALL = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('button.toggle-button[aria-expanded="false"]').forEach(b => b.click());
+}"""
+
+# The prose and outputs a reader reads: the main column's text, code inputs left out (a
+# line of code may legitimately contain what would be an error in prose, such as -0.0).
+READABLE_TEXT = """() => {
+  const main = document.querySelector('main') || document.body;
+  const inputs = [...main.querySelectorAll('.cell_input')];
+  const saved = inputs.map(el => el.style.display);
+  inputs.forEach(el => { el.style.display = 'none'; });
+  const text = main.innerText;
+  inputs.forEach((el, i) => { el.style.display = saved[i]; });
+  return text;
+}"""
+
+DARK_BACKGROUNDS = """() => [...document.querySelectorAll('.bd-content img')]
+  .filter(img => img.naturalWidth > 0)
+  .map(img => img.getAttribute('src') + ' ' + getComputedStyle(img).backgroundColor)"""
+
+
+class Reader:
+    """Opens each page once and keeps what it saw."""
+
+    def __init__(self, browser, base_url: str, screenshots) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.screenshots = screenshots
+        self.reports: dict[str, PageReport] = {}
+        self.axe = _axe_source()
+        self.recording, self.mode_prefix = False, ""
+
+    def new_page(self, report: PageReport | None = None):
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+        page = context.new_page()
+        host = urlparse(self.base_url).netloc
+
+        def route(route):
+            if urlparse(route.request.url).netloc == host or route.request.url.startswith("data:"):
+                route.continue_()
+            else:
+                if report is not None:
+                    report.offsite_requests.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", route)
+        if report is not None:
+            # Only what the page does counts, not what the test's own scripts (axe) do.
+            def record(kind: str, message: str) -> None:
+                if self.recording:
+                    getattr(report, kind).append(self.mode_prefix + message)
+
+            page.on("console", lambda msg: msg.type == "error" and record(
+                "console_errors", f"{msg.text} ({msg.location.get('url', '')})"))
+            page.on("pageerror", lambda error: record("console_errors", f"uncaught: {error}"))
+            page.on("requestfailed", lambda request: record(
+                "failed_requests", f"{request.url}: {request.failure}"))
+            page.on("response", lambda response: response.status >= 400 and record(
+                "failed_requests", f"{response.url}: HTTP {response.status}"))
+        return context, page
+
+    @staticmethod
+    def wait_for_math(page) -> None:
+        page.evaluate("""async () => {
+          if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+            await MathJax.startup.promise;
+            if (MathJax.typesetPromise) { await MathJax.typesetPromise(); }
+          }
+        }""")
+
+    @staticmethod
+    def settle(page) -> None:
+        """Wait until dropdowns have finished opening: content fades in, and axe-core
+        would measure the contrast of half-transparent text."""
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+        page.wait_for_timeout(100)
+
+    def report(self, path: str) -> PageReport:
+        if path in self.reports:
+            return self.reports[path]
+        report = PageReport(path)
+        name = path.removesuffix(".html").replace("/", "__")
+        self.recording, self.mode_prefix = True, ""
+        context, page = self.new_page(report)
+        try:
+            response = page.goto(urljoin(self.base_url, path), wait_until="load")
+            report.status = response.status if response else None
+            self.wait_for_math(page)
+            page.evaluate("async () => { await document.fonts.ready; }")
+            # JPEG: a tall page encodes in half the time of a PNG, and stays legible.
+            page.screenshot(path=str(self.screenshots / f"{name}.jpg"), full_page=True, type="jpeg", quality=80)
+            report.shown_code = page.evaluate(SHOWN_CODE)
+            page.evaluate(OPEN_ALL)
+            self.settle(page)
+            for key, value in page.evaluate(COLLECT).items():
+                setattr(report, key, value)
+            report.text = page.evaluate(READABLE_TEXT)
+            self.settle(page)  # showing the hidden inputs again restarts their fade-in
+
+            self.recording = False
+            page.add_script_tag(content=self.axe)
+            results = page.evaluate("""async () => await axe.run(document, {
+                resultTypes: ['violations'], preload: false,
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}
+            })""")
+            report.axe_violations = [
+                {"id": v["id"], "impact": v["impact"], "help": v["help"],
+                 "targets": [n["target"] for n in v["nodes"]][:5]}
+                for v in results["violations"]
+            ]
+
+            # Dark mode: the page as a reader who switched the theme to dark sees it (what
+            # the theme's switch does: the mode on <html>, remembered in localStorage).
+            self.recording, self.mode_prefix = True, "dark mode: "
+            page.evaluate("""() => {
+              localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');
+              document.documentElement.dataset.mode = 'dark';
+              document.documentElement.dataset.theme = 'dark';
+            }""")
+            self.settle(page)
+            report.dark_image_backgrounds = page.evaluate(DARK_BACKGROUNDS)
+            page.screenshot(path=str(self.screenshots / f"{name}-dark.jpg"), type="jpeg", quality=80)
+        finally:
+            self.recording = False
+            context.close()
+        self.reports[path] = report
+        return report

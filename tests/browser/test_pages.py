@@ -1,0 +1,189 @@
+"""Every page of the built book, opened in headless Chromium the way a reader opens it.
+
+Each page is loaded once (light mode, 1280×900) and what the reader would meet is
+recorded: console errors, failed or off-site requests, math, images, visible text,
+previous/next links and an axe-core accessibility scan. The tests below then check one
+aspect each, so a failure names both the page and the rule it breaks. A full-page
+screenshot of every page (and a dark-mode one) is saved in `_build/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from .conftest import browser_unavailable, skip_or_fail, toc_pages
+
+# Without a browser the whole module skips, with one line saying why (under CI: fails).
+if browser_unavailable():
+    skip_or_fail(browser_unavailable(), module=True)
+
+PAGES = toc_pages()
+EXTRA_PAGES = ["search.html", "genindex.html"]  # pages Sphinx adds to the book
+ALL_PAGES = PAGES + EXTRA_PAGES
+
+# Text a reader must never see: a failed glue, a traceback, a figure's repr, a role that
+# was not rendered.
+BAD_TEXT = [
+    (re.compile(r"Traceback \(most recent call last\)"), "a traceback"),
+    (re.compile(r"\b[A-Z]\w*(Error|Exception): "), "an exception message"),
+    (re.compile(r"\{glue(:\w+)?\}|\bglue:(text|figure|math)\b"), "an unrendered glue role"),
+    (re.compile(r"\{(ref|eq|numref|doc|math)\}`"), "an unrendered role"),
+    (re.compile(r"Failed to format"), "a glue formatting failure"),
+    (re.compile(r"<Figure size \d+x\d+ with \d+ Axes>"), "a matplotlib figure repr"),
+    (re.compile(r"\bnp\.float64\("), "a NumPy scalar repr"),
+]
+# A number shown as negative zero ("-0.00", "-0.0%"): the reader trusts every number.
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])[-−]0(\.0+)?(?![\d.])%?")
+
+
+# --- one check per test, on every page ---------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_page_loads_without_console_errors_or_failed_requests(reader, path):
+    report = reader.report(path)
+    assert report.status == 200
+    assert report.console_errors == [], f"{path}: console errors"
+    assert report.failed_requests == [], f"{path}: failed requests"
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_page_needs_no_network(reader, path):
+    assert reader.report(path).offsite_requests == [], f"{path} asked for something off this machine"
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_every_math_element_is_typeset(reader, path):
+    report = reader.report(path)
+    assert report.math_untypeset == [], f"{path}: math left as TeX source"
+    assert report.math_errors == [], f"{path}: MathJax reported TeX errors"
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_every_image_is_loaded_with_nonzero_size(reader, path):
+    broken = [img for img in reader.report(path).images
+              if not (img["complete"] and img["naturalWidth"] > 0 and img["naturalHeight"] > 0)
+              or (img["visible"] and (img["width"] <= 0 or img["height"] <= 0))]
+    assert broken == [], f"{path}: images that did not load or have no size"
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_no_glue_or_execution_error_text_is_visible(reader, path):
+    report = reader.report(path)
+    found = [f"{what}: …{report.text[max(0, m.start() - 40):m.end() + 40]!r}…"
+             for pattern, what in BAD_TEXT for m in pattern.finditer(report.text)]
+    assert found == [], f"{path} shows text a reader must not see"
+    assert report.visible_error_outputs == 0, f"{path} shows stderr or error output cells"
+
+
+# Chapter defects this suite found that the site cannot fix (chapters and `mini` belong to
+# their authors). Each is an expected failure until fixed; an unexpected pass shows as
+# XPASS in the summary, the sign to delete the entry.
+KNOWN_CHAPTER_ISSUES = {
+    "chapters/02-the-factor-model-equation.html":
+        "exercise 2.1's solution glues a value exposure of about -1e-17 as '-0.000' "
+        "(mini.book.publish only turns an exact -0.0 into 0)",
+    "chapters/17-appendix.html":
+        "the hedge instruments' exposure table (section 17.5) prints the index future's "
+        "VALUE and SIZE exposures, tiny negatives, as -0.0000",
+}
+
+
+def _known(pages, issues):
+    return [pytest.param(p, marks=pytest.mark.xfail(reason=issues[p], strict=False)) if p in issues else p
+            for p in pages]
+
+
+@pytest.mark.parametrize("path", _known(ALL_PAGES, KNOWN_CHAPTER_ISSUES))
+def test_no_number_is_shown_as_negative_zero(reader, path):
+    text = reader.report(path).text
+    found = [text[max(0, m.start() - 50):m.end() + 10] for m in NEGATIVE_ZERO.finditer(text)]
+    assert found == [], f"{path} shows a negative zero"
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_no_serious_or_critical_accessibility_violations(reader, path):
+    serious = [v for v in reader.report(path).axe_violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{path}: axe-core violations"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_reads_as_prose_with_the_plumbing_hidden(reader, path):
+    """Glue and pinning cells are removed (remove-cell) or folded away (hide-input)."""
+    plumbing = [line.strip() for code in reader.report(path).shown_code for line in code.splitlines()
+                if re.search(r"\b(publish|publish_all|pinned|glue)\(", line)]
+    assert plumbing == [], f"{path} shows publishing code a reader does not need"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_code_cells_have_a_copy_button(reader, path):
+    report = reader.report(path)
+    assert report.copy_buttons >= report.code_blocks, f"{path}: code without a copy button"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_figures_stay_legible_in_dark_mode(reader, path):
+    """In dark mode the theme puts content images on white; the book's figures are white too."""
+    not_white = [entry for entry in reader.report(path).dark_image_backgrounds
+                 if not entry.endswith("rgb(255, 255, 255)")]
+    assert not_white == [], f"{path}: images without a white background in dark mode"
+
+
+@pytest.mark.parametrize("index", range(len(PAGES)))
+def test_previous_and_next_links_follow_the_table_of_contents(reader, base_url, index):
+    path = PAGES[index]
+    report = reader.report(path)
+    resolve = lambda href: urlparse(urljoin(urljoin(base_url, path), href)).path.lstrip("/") if href else None  # noqa: E731
+    expected_prev = PAGES[index - 1] if index > 0 else None
+    expected_next = PAGES[index + 1] if index + 1 < len(PAGES) else None
+    assert resolve(report.prev_href) == expected_prev
+    assert resolve(report.next_href) == expected_next
+
+
+# --- navigation and search ----------------------------------------------------------------
+
+
+def test_next_links_walk_the_whole_book(reader, base_url):
+    """Clicking "next" from the landing page visits every page in table-of-contents order."""
+    context, page = reader.new_page()
+    try:
+        page.goto(urljoin(base_url, PAGES[0]))
+        visited = [urlparse(page.url).path.lstrip("/")]
+        while page.locator("a.right-next").count():
+            page.locator("a.right-next").click()
+            page.wait_for_load_state("load")
+            visited.append(urlparse(page.url).path.lstrip("/"))
+            assert len(visited) <= len(PAGES), "next links loop"
+        assert visited == PAGES
+        page.locator("a.left-prev").click()
+        page.wait_for_load_state("load")
+        assert urlparse(page.url).path.lstrip("/") == PAGES[-2]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("tracking error", "chapters/02-the-factor-model-equation.html"),
+    ("specific returns", "chapters/02-the-factor-model-equation.html"),
+])
+def test_search_finds_the_chapter(reader, base_url, query, expected):
+    """The search box on a chapter page leads to a results page that lists the chapter."""
+    context, page = reader.new_page()
+    try:
+        page.goto(urljoin(base_url, PAGES[1]))
+        page.keyboard.press("Control+k")  # the theme's shortcut opens the search dialog
+        box = page.locator("form.bd-search input[name='q']:visible").first
+        box.fill(query)
+        box.press("Enter")
+        page.wait_for_url(re.compile(r"search\.html\?q="))
+        results = page.locator("#search-results ul.search li a")
+        results.first.wait_for(timeout=15_000)
+        hrefs = [urlparse(urljoin(page.url, h)).path.lstrip("/") for h in
+                 results.evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+        assert expected in hrefs
+    finally:
+        context.close()
+

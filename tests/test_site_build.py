@@ -1,0 +1,191 @@
+"""Checks of the built site that need no browser: files, links, offline assets, numbering.
+
+They read `_build/html`, which `make test` builds first. Run alone without a built site,
+they fail with a message saying so.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+CHAPTERS = [c["file"] for part in TOC.get("parts", []) for c in part["chapters"]] + [
+    c["file"] for c in TOC.get("chapters", [])
+]
+PAGES = [TOC["root"]] + CHAPTERS
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"The site is not built ({SITE} is missing): run `make book` first "
+                    "(`make test` builds it before testing).", pytrace=False)
+    return SITE
+
+
+def html(site: Path, page: str) -> str:
+    return (site / f"{page}.html").read_text(encoding="utf-8")
+
+
+def test_the_site_has_exactly_the_books_pages(site):
+    """No stray page (a README, a notebook left next to a chapter): only the TOC's pages."""
+    built = {p.relative_to(site).as_posix() for p in site.rglob("*.html")
+             if not p.relative_to(site).as_posix().startswith(("_static/", "_sources/", "_images/"))}
+    assert built == {f"{p}.html" for p in PAGES} | {"index.html", "search.html", "genindex.html"}
+
+
+# --- offline -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES + ["search", "genindex"])
+def test_pages_load_no_asset_from_the_network(site, page):
+    text = html(site, page)
+    remote = re.findall(r"<(?:script|img|iframe)[^>]*\ssrc=\"(https?:|//)[^\"]*\"", text)
+    remote += re.findall(r"<link[^>]*\shref=\"((?:https?:|//)[^\"]*)\"[^>]*rel=\"(?:stylesheet|preload|icon)\"", text)
+    remote += re.findall(r"<link[^>]*rel=\"(?:stylesheet|preload|icon)\"[^>]*\shref=\"((?:https?:|//)[^\"]*)\"", text)
+    assert remote == []
+    assert not re.search(r"cdn\.jsdelivr|unpkg\.com|cdnjs|googleapis", text), "a CDN is named in the page"
+
+
+def test_mathjax_is_served_from_the_site(site):
+    with_math = [c for c in CHAPTERS if 'class="math' in html(site, c)]
+    assert with_math, "no chapter has math?"
+    for chapter in with_math:
+        assert re.search(r'<script[^>]*src="\.\./_static/mathjax/tex-chtml\.js[?"]', html(site, chapter)), chapter
+    assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+
+
+def test_the_site_has_a_favicon(site):
+    assert 'rel="icon"' in html(site, TOC["root"])
+    assert (site / "_static" / Path(CONFIG["html"]["favicon"]).name).is_file()
+
+
+# --- numbering ---------------------------------------------------------------------------
+
+
+def test_chapters_are_numbered_across_parts(site):
+    for number, chapter in enumerate(CHAPTERS, start=1):
+        title = re.search(r'<h1><span class="section-number">([\d.]+) </span>', html(site, chapter))
+        assert title and title.group(1) == f"{number}.", chapter
+
+
+def test_figures_and_equations_carry_the_chapter_number(site):
+    for number, chapter in enumerate(CHAPTERS, start=1):
+        text = html(site, chapter)
+        for label in re.findall(r'class="caption-number">Fig\. ([\d.]+) ', text):
+            assert label.startswith(f"{number}."), (chapter, label)
+        for label in re.findall(r'class="eqno">\(([\d.]+)\)', text):
+            assert label.startswith(f"{number}."), (chapter, label)
+
+
+# --- downloads and launch buttons ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_chapter_downloads_as_md_and_ipynb(site, chapter):
+    text = html(site, chapter)
+    name = Path(chapter).name
+    for suffix in (".md", ".ipynb"):
+        assert f'_sources/{chapter}{suffix}"' in text, f"no {suffix} download button"
+        assert (site / "_sources" / f"{chapter}{suffix}").is_file()
+    assert (site / "_sources" / f"{chapter}.md").read_text(encoding="utf-8") == \
+        (ROOT / f"{chapter}.md").read_text(encoding="utf-8"), f"{name}.md is not the chapter's source"
+    notebook = json.loads((site / "_sources" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    cells = notebook["cells"]
+    assert cells[0]["metadata"].get("book_setup"), "the notebook lacks the setup cell that fetches mini"
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in cells[1:] if c["cell_type"] == "code"]
+    assert all(c.get("execution_count") for c in code), "the notebook is not executed"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_launch_buttons_open_the_chapter_on_binder_and_colab(site, chapter):
+    text = html(site, chapter)
+    repo = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+    branch = CONFIG["repository"]["branch"]
+    binder = f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{chapter}.md"
+    assert binder in text
+    colab = re.search(rf'https://colab\.research\.google\.com/github/{re.escape(repo)}/blob/[\w.-]+/([^"]+)"', text)
+    assert colab and colab.group(1) == f"_sources/{chapter}.ipynb"
+
+
+def test_binder_opens_the_myst_chapters_as_notebooks():
+    binder = ROOT / ".binder"
+    requirements = (binder / "requirements.txt").read_text(encoding="utf-8")
+    assert "-r ../requirements.txt" in requirements and "jupyterlab" in requirements
+    assert "jupytext" in (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    viewers = json.loads((binder / "overrides.json").read_text(encoding="utf-8"))[
+        "@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["markdown"] == viewers["myst"] == "Jupytext Notebook"
+    post_build = (binder / "postBuild").read_text(encoding="utf-8")
+    assert "mini-book.pth" in post_build and "overrides.json" in post_build
+
+
+# --- llms.txt and llms-full.txt ------------------------------------------------------------
+
+
+def test_llms_txt_lists_every_chapter_with_a_summary(site):
+    text = (site / "llms.txt").read_text(encoding="utf-8")
+    assert text.startswith(f"# {CONFIG['title']}\n")
+    for chapter in CHAPTERS:
+        line = re.search(rf"^- \[\d+\. [^\]]+\]\({re.escape(chapter)}\.html\): (.+)$", text, re.M)
+        assert line and line.group(1).strip(), chapter
+
+
+def test_llms_full_txt_is_the_whole_book_with_every_figure_filled_in(site):
+    text = (site / "llms-full.txt").read_text(encoding="utf-8")
+    for pattern in (r"\{glue", r"glue:text", r"\{(ref|eq|numref)\}`", r"```\{code-cell", r"<Figure size"):
+        assert not re.search(pattern, text), f"llms-full.txt contains {pattern}"
+    for chapter in CHAPTERS:
+        assert f"<!-- {chapter}.html -->" in text
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
+        assert (site / image).is_file(), f"llms-full.txt links a missing image {image}"
+
+
+# --- the execution cache is keyed on mini ---------------------------------------------------
+
+
+def _book_site():
+    sys.path.insert(0, str(ROOT / ".book"))
+    spec = importlib.util.spec_from_file_location("book_site_under_test", ROOT / ".book" / "book_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_execution_cache_key_follows_minis_source(tmp_path):
+    book_site = _book_site()
+    (tmp_path / "mini").mkdir()
+    (tmp_path / "mini" / "a.py").write_text("x = 1\n")
+    (tmp_path / "requirements.txt").write_text("numpy\n")
+    first = book_site.mini_source_hash(tmp_path)
+    assert book_site.mini_source_hash(tmp_path) == first
+    (tmp_path / "mini" / "a.py").write_text("x = 2\n")
+    assert book_site.mini_source_hash(tmp_path) != first
+    (tmp_path / "mini" / "a.py").write_text("x = 1\n")
+    (tmp_path / "mini" / "__pycache__").mkdir()
+    (tmp_path / "mini" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert book_site.mini_source_hash(tmp_path) == first  # bytecode does not count
+    (tmp_path / "mini" / "data.csv").write_text("a,b\n")
+    with_data = book_site.mini_source_hash(tmp_path)
+    assert with_data != first  # data shipped with mini does
+    (tmp_path / "mini" / "sub").mkdir()
+    (tmp_path / "mini" / "sub" / "b.py").write_text("")
+    assert book_site.mini_source_hash(tmp_path) not in (first, with_data)
+
+
+def test_the_book_builds_with_the_cache_of_the_current_mini(site):
+    book_site = _book_site()
+    caches = sorted(p.name for p in (ROOT / "_build").glob(".jupyter_cache-*"))
+    assert caches == [f".jupyter_cache-{book_site.mini_source_hash(ROOT)}"]
