@@ -82,13 +82,7 @@ def test_no_glue_or_execution_error_text_is_visible(reader, path):
 # Chapter defects this suite found that the site cannot fix (chapters and `mini` belong to
 # their authors). Each is an expected failure until fixed; an unexpected pass shows as
 # XPASS in the summary, the sign to delete the entry.
-KNOWN_CHAPTER_ISSUES = {
-    "chapters/02-the-factor-model-equation.html":
-        "exercise 2.1's solution glues a value exposure of about -1e-17 as '-0.000' "
-        "(mini.book.publish only turns an exact -0.0 into 0)",
-    "chapters/17-appendix.html":
-        "the hedge instruments' exposure table (section 17.5) prints the index future's "
-        "VALUE and SIZE exposures, tiny negatives, as -0.0000",
+KNOWN_CHAPTER_ISSUES: dict[str, str] = {
 }
 
 
