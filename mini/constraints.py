@@ -60,7 +60,8 @@ def restriction_matrix(constraints: pd.DataFrame, eliminate: Sequence[str] | Non
             f"the constraints cannot be solved for {eliminate}: their coefficients on these "
             "factors are singular (a zero row, or two constraints saying the same thing)"
         )
-    solved = -np.linalg.solve(c_elim, c_free)  # eliminated factors as a function of g
+    # eliminated factors as a function of g; "+ 0.0" turns -0.0 into 0.0 for display
+    solved = -np.linalg.solve(c_elim, c_free) + 0.0
     restriction = pd.DataFrame(0.0, index=factors, columns=pd.Index(free))
     restriction.loc[free, free] = np.eye(len(free))
     restriction.loc[eliminate, free] = solved
