@@ -37,6 +37,24 @@ STYLE = {
 }
 
 
+class TickPercentFormatter(PercentFormatter):
+    """Percent tick labels with as many decimals as the tick spacing needs, and no more.
+
+    A fixed number of decimals mislabels ticks: with one decimal, ticks every 0.25%
+    would read 0.2%, 0.5%, 0.8%. Here every label on an axis gets the fewest decimals
+    (at most four) that show all the axis's tick values exactly: 0.25%, 0.50%, 0.75%,
+    or 5%, 10%, 15%.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(xmax=1.0)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        ticks = 100 * np.asarray(self.axis.get_majorticklocs() if self.axis is not None else [x], dtype=float)
+        self.decimals = next((d for d in range(5) if np.allclose(np.round(ticks, d), ticks, rtol=0.0, atol=1e-9)), 4)
+        return super().__call__(x, pos)
+
+
 def _new_figure(size: tuple[float, float]) -> tuple[Figure, plt.Axes]:
     """A figure and axes; call inside ``plt.rc_context(STYLE)`` so the style applies."""
     return plt.subplots(figsize=size, layout="constrained")
@@ -51,7 +69,7 @@ def _finish_bars(ax: plt.Axes, title: str, percent: bool, n_labels: int, max_upr
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(title)
     if percent:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.yaxis.set_major_formatter(TickPercentFormatter())
     ax.tick_params(axis="x", labelrotation=0 if n_labels <= max_upright else 45)
 
 
@@ -165,7 +183,7 @@ def line_chart(
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         if percent:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.yaxis.set_major_formatter(TickPercentFormatter())
         if frame.shape[1] > 1:
             ax.legend(frameon=False)
     plt.close(fig)
@@ -222,14 +240,14 @@ def curve_chart(
     points: Mapping[str, tuple[float, float]] | None = None,
     percent_x: bool = True,
     percent_y: bool = True,
-    decimals: tuple[int, int] = (1, 1),
     label_offset: tuple[float, float] = (6, 6),
     size: tuple[float, float] = (6.4, 3.6),
 ) -> Figure:
     """One line per entry of ``curves`` (a Series of y values indexed by x), for curves that
     do not share their x values, such as efficient frontiers; ``points`` are marked and
-    labelled (label -> (x, y)), for instance an optimum on the curve. ``decimals`` sets the
-    decimals of the percent axes (x, y); ``label_offset`` places point labels, in points."""
+    labelled (label -> (x, y)), for instance an optimum on the curve. Percent axes label
+    their ticks with the decimals the spacing needs; ``label_offset`` places point labels,
+    in points."""
     if not curves:
         raise ValueError("curves is empty: nothing to draw")
     checked = {name: _checks.finite_series(curve, f"curve {name!r}") for name, curve in curves.items()}
@@ -249,9 +267,9 @@ def curve_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if percent_x:
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals[0]))
+            ax.xaxis.set_major_formatter(TickPercentFormatter())
         if percent_y:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals[1]))
+            ax.yaxis.set_major_formatter(TickPercentFormatter())
         if len(checked) > 1:
             ax.legend(frameon=False)
     plt.close(fig)

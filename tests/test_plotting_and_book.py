@@ -103,6 +103,42 @@ def test_line_chart_draws_lines_and_shades_flagged_periods():
     assert bands == [(4, 7), (8, 9)]  # a run of three periods and a single flagged period
 
 
+def _tick_labels_and_values(axis) -> tuple[list[str], np.ndarray]:
+    axis.figure.canvas.draw()
+    labels = [t.get_text().replace("\u2212", "-") for t in axis.get_ticklabels()]
+    return labels, axis.get_ticklocs()
+
+
+@pytest.mark.parametrize(("values", "expected_decimals"), [
+    (pd.Series({"a": 0.011, "b": -0.0046, "c": 0.0036}), 2),  # ticks every 0.25%
+    (pd.Series({"a": 0.25, "b": -0.12}), 0),  # ticks every 5%
+    (pd.Series({"a": 0.0196, "b": -0.0128}), 1),  # ticks every 0.5%
+])
+def test_percent_tick_labels_show_the_tick_values_exactly(values, expected_decimals):
+    """Ticks every 0.25% must not be labelled 0.2%, 0.5%, 0.8%, nor 1% and 2% be 1.0%, 2.0%."""
+    from mini.plotting import TickPercentFormatter
+
+    fig = bar_chart(values, "t")
+    axis = fig.axes[0].yaxis
+    assert isinstance(axis.get_major_formatter(), TickPercentFormatter)
+    labels, ticks = _tick_labels_and_values(axis)
+    assert [float(label.rstrip("%")) for label in labels] == pytest.approx(100 * ticks, abs=1e-9)
+    assert {len(label.rstrip("%").partition(".")[2]) for label in labels} == {expected_decimals}
+
+
+def test_line_and_curve_charts_label_fine_percent_ticks_exactly():
+    from mini.plotting import curve_chart, line_chart
+
+    frame = pd.DataFrame({"vol": [0.101, 0.1035, 0.1022, 0.1048]})
+    line_axis = line_chart(frame, "t").axes[0].yaxis
+    curve = pd.Series([0.0151, 0.0163, 0.0172], index=[0.01, 0.0125, 0.015])
+    curve_axes = curve_chart({"c": curve}, "t").axes[0]
+    for axis in (line_axis, curve_axes.xaxis, curve_axes.yaxis):
+        labels, ticks = _tick_labels_and_values(axis)
+        assert len(set(labels)) == len(labels)  # no two ticks share a label
+        assert [float(label.rstrip("%")) for label in labels] == pytest.approx(100 * ticks, abs=1e-9)
+
+
 def test_curve_chart_draws_each_curve_on_its_own_x_values_and_marks_points():
     from mini.plotting import curve_chart
 
