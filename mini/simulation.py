@@ -94,7 +94,11 @@ class SimulatedMarket:
     def industry_weights(self) -> pd.DataFrame:
         """Cap weight of each industry in every period (T × industries)."""
         caps = self.caps.to_numpy()
-        members = (self.industry.to_numpy()[:, None] == np.array(self.industries)[None, :]).astype(float)
+        # one hashed look-up per stock, rather than comparing every name with every industry
+        codes = pd.Index(self.industries).get_indexer(self.industry)
+        if (codes < 0).any():
+            raise ValueError(f"stocks in unknown industries: {sorted(set(self.industry[codes < 0]))}")
+        members = np.eye(len(self.industries))[codes]
         weights = (caps @ members) / caps.sum(axis=1, keepdims=True)
         return pd.DataFrame(weights, index=self.periods, columns=pd.Index(self.industries, name="industry"))
 

@@ -70,6 +70,26 @@ def test_panel_regression_matches_single_period(market, fit):
         assert np.isclose(one.r2_centred, fit.r2_centred.iloc[t])
 
 
+def test_panel_regression_in_many_parallel_blocks_equals_one_block(market, fit, monkeypatch):
+    import mini.regression
+
+    n_stocks, n_factors = market.exposures.shape[1:]
+    monkeypatch.setattr(mini.regression, "_BLOCK_BYTES", 5 * 8 * n_stocks * n_factors)  # 5 periods a block
+    assert len(mini.regression._period_blocks(market.exposures.shape)) == 10
+    blocked = fit_cross_sections(market)
+    for name in ("factor_returns", "residuals", "t_stats"):
+        pd.testing.assert_frame_equal(getattr(blocked, name), getattr(fit, name), rtol=1e-12)
+
+
+def test_industry_weights_refuse_a_stock_in_an_unknown_industry(market):
+    import dataclasses
+
+    industry = market.industry.copy()
+    industry.iloc[3] = "SHIPPING"
+    with pytest.raises(ValueError, match="unknown industries: \\['SHIPPING'\\]"):
+        dataclasses.replace(market, industry=industry).industry_weights()
+
+
 def test_estimated_factor_returns_track_the_truth(market, fit):
     corr = {f: np.corrcoef(fit.factor_returns[f], market.factor_returns[f])[0, 1] for f in market.factors}
     # the volatile factors are pinned down tightly; thin industries and SIZE (3% a year) less so
