@@ -79,6 +79,61 @@ def cross_sectional_regression(
     returns = _checks.finite_series(returns, "returns")
     _checks.same_labels(exposures.index, returns.index, "stocks", "returns")
     portfolios = pure_factor_portfolios(exposures, weights, restriction)
+    return _fit_from_portfolios(exposures, returns, weights, portfolios)
+
+
+def shrunk_regression(
+    exposures: pd.DataFrame,
+    returns: pd.Series,
+    weights: pd.Series,
+    restriction: pd.DataFrame | None = None,
+    prior_weights: pd.Series | None = None,
+) -> CrossSectionalFit:
+    r"""Constrained WLS whose chosen factor returns are shrunk towards zero (a ridge penalty).
+
+    Minimises :math:`\sum_i w_i (r_i - X_i f)^2 + \sum_k \lambda_k f_k^2` over
+    :math:`f = R g`:
+
+    .. math:: \hat f = R\,(R^\top X^\top W X R + R^\top \Lambda R)^{-1} R^\top X^\top W r,
+       \qquad \Lambda = \operatorname{diag}(\lambda)
+
+    with :math:`\lambda_k` = ``prior_weights[k]`` (zero for factors not named). Each
+    penalty term is the squared residual of a pseudo-stock with exposure one to factor
+    k, a return of zero and regression weight :math:`\lambda_k`, and that is how it is
+    computed. So λ is on the scale of ``weights``: a thin industry, whose few members
+    carry little weight, is pulled towards zero far more than a large one. With no
+    prior weights this is :func:`cross_sectional_regression`. The result's
+    ``pure_portfolios`` (on the real stocks) are the portfolios whose returns are the
+    shrunk factor returns; they are no longer pure.
+    """
+    exposures = _checks.finite_frame(exposures, "exposures")
+    returns = _checks.finite_series(returns, "returns")
+    weights = _checks.finite_series(weights, "regression weights")
+    _checks.same_labels(exposures.index, returns.index, "stocks", "returns")
+    _checks.same_labels(exposures.index, weights.index, "stocks", "regression weights")
+    prior = pd.Series(dtype=float) if prior_weights is None else _checks.finite_series(prior_weights, "prior weights")
+    _checks.known_labels(prior.index, exposures.columns, "factor")
+    if (prior < 0).any():
+        raise ValueError(f"prior weights must be non-negative; negative for {list(prior.index[prior < 0])}")
+    prior = prior[prior > 0]
+    pseudo = pd.DataFrame(0.0, index=[f"(prior on {k})" for k in prior.index], columns=exposures.columns)
+    for label, factor in zip(pseudo.index, prior.index):
+        pseudo.loc[label, factor] = 1.0
+    if pseudo.index.isin(exposures.index).any():
+        raise ValueError(f"stock names clash with the prior's pseudo-stocks {list(pseudo.index)}")
+    augmented = pure_factor_portfolios(
+        pd.concat([exposures, pseudo]),
+        pd.concat([weights.reindex(exposures.index), pd.Series(prior.to_numpy(), index=pseudo.index)]),
+        restriction,
+    )
+    # the pseudo-stocks' returns are zero, so only the real stocks' columns produce f
+    return _fit_from_portfolios(exposures, returns, weights, augmented[exposures.index])
+
+
+def _fit_from_portfolios(
+    exposures: pd.DataFrame, returns: pd.Series, weights: pd.Series, portfolios: pd.DataFrame
+) -> CrossSectionalFit:
+    """Factor returns f = P r, residuals r − X f and the weighted R² of one period."""
     r = returns.reindex(exposures.index)
     factor_returns = (portfolios @ r).rename("factor return")
     residuals = (r - exposures @ factor_returns).rename("residual")
