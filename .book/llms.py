@@ -129,8 +129,9 @@ def _pipe_table(rows: list[list[str]], header_rows: int = 1) -> str:
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     header_rows = max(1, min(header_rows, len(rows)))
-    # Several header rows (pandas puts the index name on a row of its own): merge them.
-    header = [" ".join(filter(None, col)).strip() for col in zip(*rows[:header_rows])]
+    # Several header rows (pandas puts the index name on a row of its own): merge them,
+    # naming a column once where the index and the columns share a name ("stock").
+    header = [" ".join(dict.fromkeys(filter(None, col))).strip() for col in zip(*rows[:header_rows])]
     cell = lambda s: s.replace("|", r"\|")  # noqa: E731
     lines = ["| " + " | ".join(cell(c) for c in header) + " |", "|" + "---|" * width]
     lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows[header_rows:]]

@@ -151,6 +151,16 @@ def test_llms_full_txt_is_the_whole_book_with_every_figure_filled_in(site):
         assert f"<!-- {chapter}.html -->" in text
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
         assert (site / image).is_file(), f"llms-full.txt links a missing image {image}"
+    # a frame whose index and columns share a name has two header rows; merged, the name shows once
+    assert "| stock |" in text and "| stock stock |" not in text
+
+
+def test_the_appendix_data_table_keeps_its_formats(site):
+    """A second Styler.format call with a dict resets the first: cap weights then showed
+    pandas' default six decimals (24.390244) instead of 24.39."""
+    text = html(site, "chapters/17-appendix")
+    assert re.search(r">24\.39</td>", text) and not re.search(r">24\.390244</td>", text)
+    assert re.search(r">150</td>", text)  # AXIOM's cap, whole $bn
 
 
 # --- the execution cache is keyed on mini ---------------------------------------------------
