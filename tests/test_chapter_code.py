@@ -1,0 +1,69 @@
+"""The code a reader sees in a chapter makes sense on its own.
+
+Hidden cells (``remove-cell``, ``remove-input``) hold the chapter's set-up imports and
+its publishing and pinning plumbing. A visible cell that uses a variable assigned only
+in a hidden cell shows the reader a name that comes from nowhere, so every such name
+must be assigned in a visible cell first. Imported names and the MiniModel ``mm`` (the
+set-up cell's job) are exempt.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from pathlib import Path
+
+import jupytext
+import pytest
+
+CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.md"))
+HIDDEN_TAGS = {"remove-cell", "remove-input"}
+
+
+def _names(source: str) -> tuple[set[str], set[str], list[str]]:
+    """(assigned, imported, used) names of one cell."""
+    assigned, imported, used = set(), set(), []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            (assigned.add(node.id) if isinstance(node.ctx, ast.Store) else used.append(node.id))
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            assigned.add(node.name)
+        elif isinstance(node, ast.arg):
+            assigned.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return assigned, imported, used
+
+
+def names_from_hidden_cells(chapter: Path) -> list[str]:
+    """Variables that visible cells use but only hidden cells have assigned so far."""
+    visible, hidden, imported = set(), set(), {"mm"}
+    strays = []
+    for cell in jupytext.read(chapter, fmt="md:myst").cells:
+        if cell.cell_type != "code":
+            continue
+        assigned, imports, used = _names(cell.source)
+        imported |= imports
+        if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
+            hidden |= assigned
+            continue
+        strays += [name for name in used if name in hidden and name not in visible | assigned | imported
+                   and not hasattr(builtins, name)]
+        visible |= assigned
+    return sorted(set(strays))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_visible_code_uses_no_name_defined_only_in_hidden_cells(chapter):
+    assert names_from_hidden_cells(chapter) == []
+
+
+def test_the_check_catches_a_name_from_a_hidden_cell(tmp_path):
+    front_matter = CHAPTERS[0].read_text(encoding="utf-8").split("\n---\n")[0] + "\n---\n"
+    chapter = tmp_path / "toy.md"
+    chapter.write_text(
+        front_matter + "\n```{code-cell} ipython3\n:tags: [remove-cell]\n\nimport numpy as np\n"
+        "secret = np.ones(3)\n```\n\n```{code-cell} ipython3\nshown = 2 * secret\n```\n",
+        encoding="utf-8",
+    )
+    assert names_from_hidden_cells(chapter) == ["secret"]
