@@ -164,3 +164,49 @@ def test_attribution_inputs(mm):
 def test_published_data_cannot_be_changed_in_place(mm):
     with pytest.raises(ValueError, match="read-only"):
         mm.returns.to_numpy()[0] = 1.0
+
+
+def test_factor_volatilities_and_correlations_must_be_valid(mm):
+    vols, corr = mm.factor_vol, mm.factor_corr
+    with pytest.raises(ValueError, match="volatilities must be positive; not so for \\['SIZE'\\]"):
+        factor_covariance(vols.mask(vols.index == "SIZE", 0.0), corr)
+    off_diagonal = corr.copy()
+    off_diagonal.loc["MKT", "MKT"] = 0.9
+    with pytest.raises(ValueError, match="ones on its diagonal"):
+        factor_covariance(vols, off_diagonal)
+    beyond_one = corr.copy()
+    beyond_one.loc["MKT", "TECH"] = beyond_one.loc["TECH", "MKT"] = 1.2
+    with pytest.raises(ValueError, match="outside \\[-1, 1\\]"):
+        factor_covariance(vols, beyond_one)
+    with pytest.raises(ValueError, match="factors"):
+        factor_covariance(vols.drop("SIZE"), corr)
+
+
+def test_labels_must_be_unique_and_containers_labelled(mm):
+    from mini import _checks
+
+    doubled = pd.concat([mm.returns, mm.returns.iloc[:1]])
+    with pytest.raises(ValueError, match="duplicate labels: \\['AXIOM'\\]"):
+        cross_sectional_regression(mm.exposures, doubled, mm.regression_weights, mm.restriction)
+    with pytest.raises(ValueError, match="must be a pandas Series, got ndarray"):
+        _checks.finite_series(mm.returns.to_numpy(), "returns")
+    with pytest.raises(ValueError, match="must be a pandas DataFrame, got Series"):
+        _checks.finite_frame(mm.returns, "exposures")
+    with pytest.raises(ValueError, match="duplicate column labels: \\['MKT'\\]"):
+        _checks.finite_frame(pd.concat([mm.exposures, mm.exposures[["MKT"]]], axis=1), "exposures")
+    with pytest.raises(ValueError, match="must be 3-dimensional, got shape \\(2, 2\\)"):
+        _checks.finite_array(np.eye(2), "exposures", ndim=3)
+
+
+def test_evaluation_inputs_are_checked():
+    from mini.evaluation import q_statistic, rolling_forecasts, standardised_returns
+
+    periods, stocks = pd.RangeIndex(6), ["A", "B"]
+    realised = pd.DataFrame(np.ones((6, 2)), index=periods, columns=stocks)
+    with pytest.raises(ValueError, match="differ in shape"):
+        standardised_returns(realised, realised.iloc[:5])
+    with pytest.raises(ValueError, match="exactly zero"):
+        q_statistic(pd.Series([1.0, 0.0, -0.5]))
+    factor_returns = pd.DataFrame(np.zeros((6, 1)), index=periods, columns=["MKT"])
+    with pytest.raises(ValueError, match="do not match factor returns"):
+        rolling_forecasts(np.ones((5, 2, 1)), factor_returns, realised, 12, 12, 2)
