@@ -84,7 +84,7 @@ def ewma_covariance(
 
 
 def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | None = None) -> pd.DataFrame:
-    r"""Covariance of multi-period sums, corrected for serial correlation (Newey–West).
+    r"""Per-period long-run covariance, corrected for serial correlation (Newey–West).
 
     .. math:: F_{NW} = \Gamma_0 + \sum_{l=1}^{L} \left(1 - \frac{l}{L+1}\right)
        \left(\Gamma_l + \Gamma_l^\top\right), \qquad
@@ -96,7 +96,8 @@ def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | N
     pair's weight as :math:`\sqrt{w_s w_{s-l}}` together with the Bartlett weights keeps
     the result positive semi-definite for any data. If returns are positively
     autocorrelated, the variance of a month of daily returns exceeds 21 times the
-    daily variance, and :math:`\Gamma_0` alone under-forecasts it.
+    daily variance, and :math:`\Gamma_0` alone under-forecasts it. The result is per
+    period: the covariance of an h-period sum is about h times it.
     """
     if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or lags < 0:
         raise ValueError(f"lags must be a non-negative integer, got {lags!r}")
@@ -113,7 +114,8 @@ def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | N
 
 
 def shrink_covariance(covariance: pd.DataFrame, intensity: float, target: str = "constant correlation") -> pd.DataFrame:
-    r"""Shrink a covariance towards a structured target: :math:`(1-\delta) S + \delta T`.
+    r"""Shrink a covariance S towards a structured target G: :math:`(1-\rho) S + \rho G`,
+    with ρ = ``intensity``.
 
     ``target`` is "diagonal" (same variances, zero correlations) or "constant
     correlation" (same variances, every correlation equal to the average). Shrinkage
@@ -160,8 +162,8 @@ def volatility_regime_adjustment(standardised_returns: pd.DataFrame, half_life: 
 
     .. math:: \lambda_{VRA} = \sqrt{\sum_s w_s\, \overline{z^2}_{t-s}}
 
-    where :math:`\overline{z^2}_t` is the mean over factors of squared returns divided by
-    their forecast volatility. When recent returns have been larger than forecast,
+    where :math:`\overline{z^2}_t` is the mean over factors of the squared standardised
+    returns :math:`z = f / \hat\sigma` (return over forecast volatility). When recent returns have been larger than forecast,
     the multiplier exceeds one and scales the whole covariance up.
     """
     z = _history(standardised_returns, minimum=1).to_numpy()

@@ -5,11 +5,11 @@ Setting the gradient of the Lagrangian to zero gives the KKT system
 
 .. math::
    \begin{pmatrix} 2\Sigma & A^\top \\ A & 0 \end{pmatrix}
-   \begin{pmatrix} w \\ \lambda \end{pmatrix} =
+   \begin{pmatrix} w \\ \nu \end{pmatrix} =
    \begin{pmatrix} 0 \\ b \end{pmatrix},
 
-one linear solve whose solution is the optimum whenever Σ is positive definite and
-the rows of A are linearly independent.
+with ν the Lagrange multipliers: one linear solve whose solution is the optimum
+whenever Σ is positive definite and the rows of A are linearly independent.
 
 With an alpha vector α and a risk aversion λ the mean–variance problem, maximise
 :math:`\alpha^\top w - \lambda\, w^\top \Sigma w` subject to :math:`A w = b`, has the

@@ -41,7 +41,8 @@ def conditional_factor_shock(factor_cov: pd.DataFrame, factor: str, shock: float
 
 
 def shock_impact(exposures: pd.Series, factor_moves: pd.Series) -> float:
-    r"""Portfolio return under a scenario, :math:`x^\top \Delta f` (specific returns assumed zero)."""
+    r"""Portfolio return under a scenario of factor moves m, :math:`x^\top m` (specific returns
+    assumed zero)."""
     exposures = _checks.finite_series(exposures, "exposures")
     factor_moves = _checks.finite_series(factor_moves, "factor moves")
     _checks.same_labels(exposures.index, factor_moves.index, "factors", "factor moves")
