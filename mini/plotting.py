@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from mini import _checks
 
@@ -64,13 +64,21 @@ def _sign_colours(values: pd.Series) -> list[str]:
     return [POSITIVE if v >= 0 else NEGATIVE for v in values]
 
 
-def _finish_bars(ax: plt.Axes, title: str, percent: bool, n_labels: int, max_upright: int) -> None:
-    """Zero line, title, percent axis, and slanted labels when there are too many to fit."""
+def _crowded(labels: list[str], max_upright: int) -> bool:
+    """Whether category labels would collide if written upright under a standard-width
+    axis: too many of them, or too many characters in all."""
+    return len(labels) > max_upright or sum(len(label) for label in labels) > 60
+
+
+def _finish_bars(ax: plt.Axes, title: str, percent: bool, labels: list[str], max_upright: int) -> None:
+    """Zero line, title, percent axis, and slanted labels when they would not fit upright."""
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(title)
     if percent:
         ax.yaxis.set_major_formatter(TickPercentFormatter())
-    ax.tick_params(axis="x", labelrotation=0 if n_labels <= max_upright else 45)
+    if _crowded(labels, max_upright):
+        ax.tick_params(axis="x", labelrotation=45)
+        plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
 
 
 def bar_chart(
@@ -82,7 +90,7 @@ def bar_chart(
         fig, ax = _new_figure(size)
         ax.bar([str(i) for i in values.index], values.to_numpy(), color=_sign_colours(values))
         ax.set_ylabel(ylabel)
-        _finish_bars(ax, title, percent, len(values), max_upright=8)
+        _finish_bars(ax, title, percent, [str(i) for i in values.index], max_upright=8)
     plt.close(fig)
     return fig
 
@@ -103,7 +111,13 @@ def waterfall(
         ax.bar(labels, heights, bottom=bottoms, color=colours)
         for x, end in enumerate(ends[:-1]):
             ax.plot([x - 0.4, x + 1.4], [end, end], color=NEUTRAL, linewidth=0.6)
-        _finish_bars(ax, title, percent, len(labels), max_upright=9)
+        # Floating bars make every start a "sticky" edge, which would leave no margin
+        # above the highest bar; set the limits from the running total instead.
+        low = min(0.0, float(starts.min()), float(ends.min()))
+        high = max(0.0, float(starts.max()), float(ends.max()))
+        pad = 0.06 * (high - low) if high > low else 1.0
+        ax.set_ylim(low - pad if low < 0 else 0.0, high + pad if high > 0 else 0.0)
+        _finish_bars(ax, title, percent, labels, max_upright=9)
     plt.close(fig)
     return fig
 
@@ -117,7 +131,10 @@ def heatmap(
         fig, ax = _new_figure(size)
         limit = float(np.max(np.abs(frame.to_numpy()))) or 1.0
         image = ax.imshow(frame.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
-        ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns])
+        columns = [str(c) for c in frame.columns]
+        ax.set_xticks(range(frame.shape[1]), columns)
+        if _crowded(columns, max_upright=8):
+            plt.setp(ax.get_xticklabels(), rotation=45, ha="right", rotation_mode="anchor")
         ax.set_yticks(range(frame.shape[0]), [str(i) for i in frame.index])
         ax.grid(False)
         for (row, col), value in np.ndenumerate(frame.to_numpy()):
@@ -148,7 +165,7 @@ def grouped_bars(
         ax.set_xticks(positions, [str(i) for i in frame.index])
         ax.set_ylabel(ylabel)
         ax.legend(frameon=False)
-        _finish_bars(ax, title, percent, frame.shape[0], max_upright=8)
+        _finish_bars(ax, title, percent, [str(i) for i in frame.index], max_upright=8)
     plt.close(fig)
     return fig
 
@@ -184,8 +201,11 @@ def line_chart(
         ax.set_ylabel(ylabel)
         if percent:
             ax.yaxis.set_major_formatter(TickPercentFormatter())
+        if pd.api.types.is_integer_dtype(frame.index):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # periods or ranks, not 2.5
         if frame.shape[1] > 1:
-            ax.legend(frameon=False)
+            # under the plot: a line chart's lines can fill any corner of the axes
+            fig.legend(frameon=False, loc="outside lower center", ncols=frame.shape[1])
     plt.close(fig)
     return fig
 

@@ -155,3 +155,36 @@ def test_curve_chart_draws_each_curve_on_its_own_x_values_and_marks_points():
         curve_chart({}, "t")
     with pytest.raises(ValueError, match="NaN"):
         curve_chart({"bad": pd.Series([np.nan], index=[0.0])}, "t")
+
+
+def test_waterfall_leaves_room_above_its_highest_running_total():
+    parts = pd.Series({"a": 0.0, "b": -0.001, "c": 0.0066, "d": -0.0072})
+    low, high = waterfall(parts, "t").axes[0].get_ylim()
+    running = np.cumsum(parts.to_numpy())
+    assert high > running.max() and low < running.min()
+    assert waterfall(pd.Series({"a": 0.01, "b": 0.02}), "t").axes[0].get_ylim()[0] == 0.0  # no negative room
+
+
+def test_long_category_labels_are_slanted_and_short_ones_upright():
+    def rotations(fig):
+        fig.canvas.draw()
+        return {label.get_rotation() for label in fig.axes[0].get_xticklabels()}
+
+    long_names = pd.Series(0.01, index=["ENERGY", "MATERIALS", "INDUSTRIALS", "CONSUMER", "HEALTH",
+                                        "FINANCIALS", "TECH", "TELECOM"])
+    assert rotations(bar_chart(long_names, "t")) == {45.0}
+    assert rotations(bar_chart(pd.Series(0.01, index=["MKT", "TECH", "FIN"]), "t")) == {0.0}
+    stocks = ["AXIOM", "BINARY", "CIPHER", "DIGIT", "EVERGREEN", "FIDELIS", "GUARDIAN", "HARVEST", "INDIGO"]
+    assert rotations(heatmap(pd.DataFrame(np.eye(3, 9), columns=stocks), "t")) == {45.0}
+
+
+def test_line_chart_over_integer_periods_has_integer_ticks_and_its_legend_below():
+    from mini.plotting import line_chart
+
+    fig = line_chart(pd.DataFrame({"a": np.linspace(0, 1, 20), "b": np.linspace(1, 0, 20)}), "t", percent=False)
+    ticks = fig.axes[0].get_xticks()
+    assert np.allclose(ticks, np.round(ticks))
+    [legend] = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "b"]
+    fig.canvas.draw()
+    assert legend.get_window_extent().y1 <= fig.axes[0].get_window_extent().y0  # under the axes, not on the lines
