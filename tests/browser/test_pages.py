@@ -79,19 +79,7 @@ def test_no_glue_or_execution_error_text_is_visible(reader, path):
     assert report.visible_error_outputs == 0, f"{path} shows stderr or error output cells"
 
 
-# Chapter defects this suite found that the site cannot fix (chapters and `mini` belong to
-# their authors). Each is an expected failure until fixed; an unexpected pass shows as
-# XPASS in the summary, the sign to delete the entry.
-KNOWN_CHAPTER_ISSUES: dict[str, str] = {
-}
-
-
-def _known(pages, issues):
-    return [pytest.param(p, marks=pytest.mark.xfail(reason=issues[p], strict=False)) if p in issues else p
-            for p in pages]
-
-
-@pytest.mark.parametrize("path", _known(ALL_PAGES, KNOWN_CHAPTER_ISSUES))
+@pytest.mark.parametrize("path", ALL_PAGES)
 def test_no_number_is_shown_as_negative_zero(reader, path):
     text = reader.report(path).text
     found = [text[max(0, m.start() - 50):m.end() + 10] for m in NEGATIVE_ZERO.finditer(text)]
