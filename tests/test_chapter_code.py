@@ -1,10 +1,11 @@
 """The code a reader sees in a chapter makes sense on its own.
 
-Hidden cells (``remove-cell``, ``remove-input``) hold the chapter's set-up imports and
-its publishing and pinning plumbing. A visible cell that uses a variable assigned only
-in a hidden cell shows the reader a name that comes from nowhere, so every such name
-must be assigned in a visible cell first. Imported names and the MiniModel ``mm`` (the
-set-up cell's job) are exempt.
+Removed cells (``remove-cell``, ``remove-input``) hold a chapter's publishing and
+pinning plumbing; folded cells (``hide-input``, such as the set-up cell with the imports)
+count as visible, since a click shows them. A visible cell that uses a variable assigned
+only in a removed cell shows the reader a name that comes from nowhere, so every such
+name must be assigned in visible code first. Imported names and the MiniModel ``mm``
+are exempt.
 """
 
 from __future__ import annotations
