@@ -23,9 +23,9 @@ from mini import _checks
 
 
 def industry_constraint(industry_weights: pd.Series, factors: Sequence[str]) -> pd.DataFrame:
-    r"""The constraint :math:`\sum_j c_j f_j = 0` over the industry factors.
+    r"""The constraint :math:`\sum_j \pi_j f_j = 0` over the industry factors.
 
-    With cap weights :math:`c_j` of the industries, the cap-weighted average industry
+    With :math:`\pi_j` the industries' cap weights, the cap-weighted average industry
     return is zero, so the market factor carries the whole market's move.
     """
     weights = _checks.finite_series(industry_weights, "industry weights")

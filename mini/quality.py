@@ -26,7 +26,7 @@ def quality_gates(
 
     * styles standardised: :math:`|\sum_i c_i X_{ik}| \le` tolerance and equal-weighted
       std within tolerance of one, for every style k;
-    * industry constraint: :math:`|\sum_j c_j f_j| \le` tolerance;
+    * industry constraint: :math:`|\sum_j \pi_j f_j| \le` tolerance, with :math:`\pi_j` the industry cap weights;
     * factor covariance positive definite: smallest eigenvalue > 0;
     * specific variances positive and finite;
     * every stock in exactly one industry (industry exposures sum to one per stock).
@@ -41,7 +41,7 @@ def quality_gates(
     for k in styles:
         rows.append((f"{k}: cap-weighted mean", abs(float(c @ x[k])), tolerance))
         rows.append((f"{k}: |std - 1|", abs(float(x[k].std(ddof=0)) - 1.0), tolerance))
-    rows.append(("industry constraint |sum c_j f_j|",
+    rows.append(("industry constraint |sum pi_j f_j|",
                  abs(float(industry_weights @ factor_returns.reindex(industries))), tolerance))
     membership = x[industries].sum(axis=1)
     rows.append(("stocks not in exactly one industry", float((~np.isclose(membership, 1.0)).sum()), 0.0))

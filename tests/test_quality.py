@@ -30,7 +30,7 @@ def test_equal_weighted_centring_fails_the_mean_gate(mm):
 def test_broken_constraint_and_membership_fail(mm):
     f = mm.month1.factor_returns.copy()
     f["CONS"] += 0.001
-    assert not gates(mm, f=f).loc["industry constraint |sum c_j f_j|", "passed"]
+    assert not gates(mm, f=f).loc["industry constraint |sum pi_j f_j|", "passed"]
     x = mm.exposures.copy()
     x.loc["AXIOM", "FIN"] = 1.0  # mapped to two industries
     table = gates(mm, model=RiskModel(x, mm.risk_model.factor_cov, mm.risk_model.specific_var))
