@@ -39,7 +39,7 @@ def quality_gates(
     c = cap_weights.reindex(model.stocks)
     rows = []
     for k in styles:
-        rows.append((f"{k}: cap-weighted mean", abs(float(c @ x[k])), tolerance))
+        rows.append((f"{k}: |cap-weighted mean|", abs(float(c @ x[k])), tolerance))
         rows.append((f"{k}: |std - 1|", abs(float(x[k].std(ddof=0)) - 1.0), tolerance))
     rows.append(("industry constraint |sum pi_j f_j|",
                  abs(float(industry_weights @ factor_returns.reindex(industries))), tolerance))
