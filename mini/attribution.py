@@ -96,7 +96,8 @@ def menchero_link(contributions: pd.DataFrame, portfolio: pd.Series, benchmark: 
        \tilde c_j = \sum_t (M + \alpha_t)\, c_{t j} .
 
     M is the scale that would link the periods exactly if the portfolio and the
-    benchmark each earned the same return in every period (their geometric averages); the :math:`\alpha_t` close the remaining gap with the smallest
+    benchmark each earned the same return in every period (their geometric averages);
+    the :math:`\alpha_t` close the remaining gap with the smallest
     (least-squares) adjustment. When :math:`R_P = R_B`, M takes its limit
     :math:`(1+R_P)^{(T-1)/T}`; when every :math:`a_t` is zero there is nothing to link.
     Inputs as for :func:`carino_link`; :math:`\sum_j \tilde c_j = R_P - R_B`.

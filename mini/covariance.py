@@ -163,8 +163,9 @@ def volatility_regime_adjustment(standardised_returns: pd.DataFrame, half_life: 
     .. math:: \lambda_{VRA} = \sqrt{\sum_s w_s\, \overline{z^2}_{t-s}}
 
     where :math:`\overline{z^2}_t` is the mean over factors of the squared standardised
-    returns :math:`z = f / \hat\sigma` (return over forecast volatility). When recent returns have been larger than forecast,
-    the multiplier exceeds one and scales the whole covariance up.
+    returns :math:`z = f / \hat\sigma` (return over forecast volatility). When recent
+    returns have been larger than forecast, the multiplier exceeds one and scales the
+    whole covariance up.
     """
     z = _history(standardised_returns, minimum=1).to_numpy()
     mean_square = np.mean(z**2, axis=1)

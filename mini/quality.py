@@ -26,7 +26,8 @@ def quality_gates(
 
     * styles standardised: :math:`|\sum_i c_i X_{ik}| \le` tolerance and equal-weighted
       std within tolerance of one, for every style k;
-    * industry constraint: :math:`|\sum_j \pi_j f_j| \le` tolerance, with :math:`\pi_j` the industry cap weights;
+    * industry constraint: :math:`|\sum_j \pi_j f_j| \le` tolerance, with
+      :math:`\pi_j` the industry cap weights;
     * factor covariance positive definite: smallest eigenvalue > 0;
     * specific variances positive and finite;
     * every stock in exactly one industry (industry exposures sum to one per stock).
