@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 .PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps benchmark clean
 
 # Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
-# chapters' code (.book/book_site.py): a rebuild with nothing changed executes nothing,
+# chapters' code (_ext/book_site/__init__.py): a rebuild with nothing changed executes nothing,
 # a change to `mini` re-executes every chapter.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -35,14 +35,13 @@ site-tests: book
 
 env: $(STAMP)
 
-# The virtual environment is rebuilt whenever requirements.txt changes. A .pth file
-# puts the repository root on the path, so `import mini` works in every kernel the
-# book or nbval starts (they run inside chapters/), without installing the package.
-$(STAMP): requirements.txt
+# The virtual environment is rebuilt whenever requirements.txt or pyproject.toml changes.
+# requirements.txt ends with `-e .`: `mini` is installed in editable mode, so every kernel
+# the book or nbval starts (they run inside chapters/) imports the working copy.
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'mini-book.pth').write_text(str(pathlib.Path.cwd()) + '\n')"
 	touch $(STAMP)
 
 # The built site on http://localhost:$(PORT)/ (search needs a server; file:// is not enough).

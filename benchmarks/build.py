@@ -38,7 +38,9 @@ EXECUTED = re.compile(r"Executing notebook using")
 
 def run(command: list[str], cwd: Path = ROOT, env: dict | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    result = subprocess.run(
+        command, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.stdout.write(result.stdout[-5000:])
@@ -91,7 +93,9 @@ def main() -> int:
     print(f"  no-change rebuild  {rebuild:6.1f} s  ({rebuild_runs} notebooks executed)")
     report = ROOT / "_build" / "test-report.xml"
     suite, _ = run(["make", "test", f"PYTEST_ARGS=--junitxml={report}"], env=env)
-    print(f"  test suite         {suite:6.1f} s  (make test; browser suite {browser_suite_seconds(report):.1f} s of it)")
+    print(
+        f"  test suite         {suite:6.1f} s  (make test; browser suite {browser_suite_seconds(report):.1f} s of it)"
+    )
 
     failures = []
     for name, seconds in (("clean build", clean), ("no-change rebuild", rebuild), ("test suite", suite)):
@@ -104,9 +108,13 @@ def main() -> int:
         runs, seconds = mini_change_reexecutes(env)
         print(f"  after a change to mini: {runs} notebooks re-executed ({seconds:.1f} s)")
         if runs < clean_runs:
-            failures.append(f"a change to mini re-executed {runs} notebooks, fewer than the {clean_runs} of a clean build")
+            failures.append(
+                f"a change to mini re-executed {runs} notebooks, fewer than the {clean_runs} of a clean build"
+            )
 
-    print("Figures: clean build {:.1f} s | no-change rebuild {:.1f} s | test suite {:.1f} s".format(clean, rebuild, suite))
+    print(
+        f"Figures: clean build {clean:.1f} s | no-change rebuild {rebuild:.1f} s | test suite {suite:.1f} s"
+    )
     for failure in failures:
         print(f"  MISSED: {failure}")
     return 1 if failures else 0

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# mini is installed (pip install -e .); the skfolio cross-check lives beside the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from mini.constraints import industry_restrictions  # noqa: E402
 from mini.covariance import ewma_covariance, ewma_variance_forecasts  # noqa: E402
@@ -131,8 +132,7 @@ def resident_mb() -> float:
 def compare_skfolio(market: SimulatedMarket, runs: int) -> None:
     try:
         from skfolio.linear_model import CSLinearRegression
-
-        from mini.reference import skfolio_factor_returns, skfolio_model, skfolio_panel
+        from skfolio_crosscheck import skfolio_factor_returns, skfolio_model, skfolio_panel
     except ImportError:
         print("  skfolio: not installed (pip install -r requirements.txt), comparison skipped")
         return
@@ -143,10 +143,15 @@ def compare_skfolio(market: SimulatedMarket, runs: int) -> None:
         raise RuntimeError(f"skfolio's factor returns differ from mini's by {gap:.2e}")
     panel = skfolio_panel(market)  # built outside the timing: it is a data format, not estimation
     corr_hl, _ = half_lives(frequency)
-    theirs, mine = best_times(runs, lambda: skfolio_model(market, half_life=corr_hl).fit(characteristics=panel),
-                              lambda: risk_steps(market))
-    print(f"  skfolio fit {theirs:.3f} s vs mini regress + EWMA F + specific {mine:.3f} s: "
-          f"mini {theirs / mine:.1f}x faster (factor returns agree to {gap:.1e})")
+    theirs, mine = best_times(
+        runs,
+        lambda: skfolio_model(market, half_life=corr_hl).fit(characteristics=panel),
+        lambda: risk_steps(market),
+    )
+    print(
+        f"  skfolio fit {theirs:.3f} s vs mini regress + EWMA F + specific {mine:.3f} s: "
+        f"mini {theirs / mine:.1f}x faster (factor returns agree to {gap:.1e})"
+    )
 
     # Regression kernels alone, on identical arrays: X_t R_t, returns, sqrt-cap weights.
     columns = [market.factors.get_loc(name) for name in market.industries]
@@ -155,11 +160,14 @@ def compare_skfolio(market: SimulatedMarket, runs: int) -> None:
     root_cap = np.sqrt(market.caps)
     returns = market.returns.to_numpy()
     kernel_theirs, kernel_mine = best_times(
-        runs, lambda: CSLinearRegression().fit(reduced, returns, cs_weights=root_cap.to_numpy()),
+        runs,
+        lambda: CSLinearRegression().fit(reduced, returns, cs_weights=root_cap.to_numpy()),
         lambda: panel_regression(market.exposures, market.returns, root_cap, restrictions),
     )
-    print(f"  regression kernel: skfolio CSLinearRegression {kernel_theirs:.3f} s, "
-          f"mini panel_regression {kernel_mine:.3f} s, ratio {kernel_theirs / kernel_mine:.1f}x")
+    print(
+        f"  regression kernel: skfolio CSLinearRegression {kernel_theirs:.3f} s, "
+        f"mini panel_regression {kernel_mine:.3f} s, ratio {kernel_theirs / kernel_mine:.1f}x"
+    )
 
 
 def main() -> None:
@@ -167,21 +175,35 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one run (a smoke test)")
     args = parser.parse_args()
     runs = 1 if args.quick else 5
-    sizes = [(300, 24, "monthly"), (200, 250, "daily")] if args.quick else [(3000, 120, "monthly"), (1000, 2500, "daily")]
+    sizes = (
+        [(300, 24, "monthly"), (200, 250, "daily")]
+        if args.quick
+        else [(3000, 120, "monthly"), (1000, 2500, "daily")]
+    )
     goals = {"monthly": 2.0, "daily": 10.0}
     for n, t, freq in sizes:
         results = [pipeline(n, t, freq) for _ in range(runs)]
         timing = min(results, key=lambda r: r["total"])
         parts = ", ".join(f"{k} {v:.2f} s" for k, v in timing.items() if k != "total")
-        verdict = "" if args.quick else (" (goal < %.0f s: %s)" % (goals[freq], "met" if timing["total"] < goals[freq] else "MISSED"))
+        verdict = (
+            ""
+            if args.quick
+            else f" (goal < {goals[freq]:.0f} s: {'met' if timing['total'] < goals[freq] else 'MISSED'})"
+        )
         print(f"pipeline N={n} T={t} {freq}: best of {runs} {timing['total']:.2f} s{verdict}")
         print(f"  stages: {parts}")
-        print(f"  peak memory of one run (tracemalloc): {peak_traced_mb(pipeline, n, t, freq):.0f} MB; "
-              f"process peak so far {resident_mb():.0f} MB")
+        print(
+            f"  peak memory of one run (tracemalloc): {peak_traced_mb(pipeline, n, t, freq):.0f} MB; "
+            f"process peak so far {resident_mb():.0f} MB"
+        )
         market = simulate_market(n_stocks=n, n_periods=t, frequency=freq, seed=0)
         prepared = lstsq_inputs(market)  # the loop gets its inputs for free; mini's time includes them
-        batched, loop = best_times(runs, lambda: fit_cross_sections(market), lambda: lstsq_loop(*prepared))
-        print(f"  regression: batched {batched:.3f} s, lstsq loop {loop:.3f} s, batched {loop / batched:.1f}x faster")
+        batched, loop = best_times(
+            runs, lambda m=market: fit_cross_sections(m), lambda p=prepared: lstsq_loop(*p)
+        )
+        print(
+            f"  regression: batched {batched:.3f} s, lstsq loop {loop:.3f} s, batched {loop / batched:.1f}x faster"
+        )
         compare_skfolio(market, runs)
     print(f"peak resident memory of this process, skfolio included: {resident_mb():.0f} MB")
 

@@ -91,9 +91,7 @@ def positive_definite(matrix: np.ndarray, name: str) -> None:
         np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:
         smallest = float(np.linalg.eigvalsh(matrix)[0])
-        raise ValueError(
-            f"{name} is not positive definite (smallest eigenvalue {smallest:.3g})"
-        ) from None
+        raise ValueError(f"{name} is not positive definite (smallest eigenvalue {smallest:.3g})") from None
 
 
 def frozen(data: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:

@@ -27,15 +27,23 @@ def information_coefficient(signal: pd.DataFrame, returns: pd.DataFrame, rank: b
     """
     signal = _checks.finite_frame(signal, "signal")
     returns = _checks.finite_frame(returns, "returns")
-    if signal.shape != returns.shape or not signal.index.equals(returns.index) or not signal.columns.equals(returns.columns):
-        raise ValueError(f"signal {signal.shape} and returns {returns.shape} must have the same periods and stocks")
+    if (
+        signal.shape != returns.shape
+        or not signal.index.equals(returns.index)
+        or not signal.columns.equals(returns.columns)
+    ):
+        raise ValueError(
+            f"signal {signal.shape} and returns {returns.shape} must have the same periods and stocks"
+        )
     if rank:
         signal, returns = signal.rank(axis=1), returns.rank(axis=1)
     s = signal.to_numpy() - signal.to_numpy().mean(axis=1, keepdims=True)
     r = returns.to_numpy() - returns.to_numpy().mean(axis=1, keepdims=True)
     denominator = np.sqrt((s**2).sum(axis=1) * (r**2).sum(axis=1))
     if np.any(denominator == 0):
-        raise ValueError("signal or returns are constant across stocks in some period, so the IC is undefined")
+        raise ValueError(
+            "signal or returns are constant across stocks in some period, so the IC is undefined"
+        )
     return pd.Series((s * r).sum(axis=1) / denominator, index=signal.index, name="IC")
 
 
@@ -46,8 +54,14 @@ def ic_summary(ic: pd.Series) -> pd.Series:
     if len(ic) < 2:
         raise ValueError("need at least two periods of IC")
     mean, sd = ic.mean(), ic.std(ddof=1)
-    return pd.Series({"mean IC": mean, "IC volatility": sd, "IC IR": mean / sd,
-                      "t-statistic": mean / sd * np.sqrt(len(ic))})
+    return pd.Series(
+        {
+            "mean IC": mean,
+            "IC volatility": sd,
+            "IC IR": mean / sd,
+            "t-statistic": mean / sd * np.sqrt(len(ic)),
+        }
+    )
 
 
 def neutralise(

@@ -199,8 +199,14 @@ def brinson_fachler(
     _checks.sums_to(portfolio_weights, 1.0, "portfolio weights")
     _checks.sums_to(benchmark_weights, 1.0, "benchmark weights")
     sectors = sectors.reindex(stocks)
-    frame = pd.DataFrame({"wp": portfolio_weights, "wb": benchmark_weights.reindex(stocks),
-                          "r": returns.reindex(stocks), "sector": sectors})
+    frame = pd.DataFrame(
+        {
+            "wp": portfolio_weights,
+            "wb": benchmark_weights.reindex(stocks),
+            "r": returns.reindex(stocks),
+            "sector": sectors,
+        }
+    )
     frame["wp_r"], frame["wb_r"] = frame["wp"] * frame["r"], frame["wb"] * frame["r"]
     by_sector = frame.groupby("sector", sort=False)[["wp", "wb", "wp_r", "wb_r"]].sum()
     total_b = float(by_sector["wb_r"].sum())
@@ -209,11 +215,13 @@ def brinson_fachler(
     held_p = by_sector["wp"] != 0
     rp = (by_sector["wp_r"] / by_sector["wp"].where(held_p, 1.0)).where(held_p, rb)
     tilt = by_sector["wp"] - by_sector["wb"]
-    table = pd.DataFrame({
-        "allocation": tilt * (rb - total_b),
-        "selection": by_sector["wb"] * (rp - rb),
-        "interaction": tilt * (rp - rb),
-    })
+    table = pd.DataFrame(
+        {
+            "allocation": tilt * (rb - total_b),
+            "selection": by_sector["wb"] * (rp - rb),
+            "interaction": tilt * (rp - rb),
+        }
+    )
     table["total"] = table.sum(axis=1)
     table.index.name = "sector"
     return table

@@ -51,7 +51,9 @@ def pinned(value: float, expected: str, spec: str) -> None:
         raise AssertionError(f"published figure changed: shows {shown}, reference says {expected}")
 
 
-def snap_to_zero(values: float | pd.Series | pd.DataFrame, tol: float = 1e-12) -> float | pd.Series | pd.DataFrame:
+def snap_to_zero(
+    values: float | pd.Series | pd.DataFrame, tol: float = 1e-12
+) -> float | pd.Series | pd.DataFrame:
     """Replace rounding noise (|v| < ``tol``) by an exact zero before publishing.
 
     Figures that are zero in exact arithmetic (the benchmark's style exposures, an

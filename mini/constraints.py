@@ -85,7 +85,9 @@ def _default_eliminated(constraints: pd.DataFrame) -> list[str]:
     return chosen
 
 
-def industry_restrictions(industry_weights: np.ndarray, industry_columns: Sequence[int], n_factors: int) -> np.ndarray:
+def industry_restrictions(
+    industry_weights: np.ndarray, industry_columns: Sequence[int], n_factors: int
+) -> np.ndarray:
     r"""Restriction matrices for the industry constraint in every period at once.
 
     ``industry_weights`` is T × J (each period's industry cap weights, in the order of
@@ -97,9 +99,13 @@ def industry_restrictions(industry_weights: np.ndarray, industry_columns: Sequen
     weights = _checks.finite_array(industry_weights, "industry weights", ndim=2)
     columns = list(industry_columns)
     if weights.shape[1] != len(columns):
-        raise ValueError(f"industry weights have {weights.shape[1]} columns for {len(columns)} industry factors")
+        raise ValueError(
+            f"industry weights have {weights.shape[1]} columns for {len(columns)} industry factors"
+        )
     if np.any(weights[:, -1] <= 0):
-        raise ValueError("the eliminated (last) industry has zero weight in some period, so the constraint cannot be solved for it")
+        raise ValueError(
+            "the eliminated (last) industry has zero weight in some period, so the constraint cannot be solved for it"
+        )
     eliminated = columns[-1]
     free = [k for k in range(n_factors) if k != eliminated]
     restrictions = np.zeros((weights.shape[0], n_factors, n_factors - 1))

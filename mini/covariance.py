@@ -113,7 +113,9 @@ def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | N
     return pd.DataFrame(result, index=returns.columns, columns=returns.columns)
 
 
-def shrink_covariance(covariance: pd.DataFrame, intensity: float, target: str = "constant correlation") -> pd.DataFrame:
+def shrink_covariance(
+    covariance: pd.DataFrame, intensity: float, target: str = "constant correlation"
+) -> pd.DataFrame:
     r"""Shrink a covariance S towards a structured target G: :math:`(1-\rho) S + \rho G`,
     with ρ = ``intensity``.
 
@@ -139,7 +141,9 @@ def shrink_covariance(covariance: pd.DataFrame, intensity: float, target: str = 
         average = (corr.sum() - k) / (k * (k - 1)) if k > 1 else 0.0
         structured = average * np.outer(vols, vols)
         np.fill_diagonal(structured, np.diag(s))
-    return pd.DataFrame((1 - intensity) * s + intensity * structured, index=covariance.index, columns=covariance.columns)
+    return pd.DataFrame(
+        (1 - intensity) * s + intensity * structured, index=covariance.index, columns=covariance.columns
+    )
 
 
 def eigenvalue_floor(covariance: pd.DataFrame, floor: float) -> pd.DataFrame:

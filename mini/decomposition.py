@@ -81,7 +81,9 @@ def decompose_risk(model: RiskModel, weights: pd.Series) -> RiskDecomposition:
     return decompose_exposures(model.factor_cov, exposures, float(model.specific_var.to_numpy() @ w**2))
 
 
-def decompose_exposures(factor_cov: pd.DataFrame, exposures: pd.Series, specific_variance: float) -> RiskDecomposition:
+def decompose_exposures(
+    factor_cov: pd.DataFrame, exposures: pd.Series, specific_variance: float
+) -> RiskDecomposition:
     r"""Decompose risk given factor exposures x and a specific variance :math:`w^\top \Delta w`.
 
     Used directly when exposures change without the stock weights changing, as when a
@@ -123,9 +125,7 @@ def stock_contributions(model: RiskModel, weights: pd.Series) -> pd.DataFrame:
     if vol == 0:
         raise ValueError("the portfolio has zero risk, so contributions to risk are undefined")
     mcr = sigma_w / vol
-    return pd.DataFrame(
-        {"weight": w, "MCR": mcr, "CTR": w * mcr, "share": w * mcr / vol}, index=model.stocks
-    )
+    return pd.DataFrame({"weight": w, "MCR": mcr, "CTR": w * mcr, "share": w * mcr / vol}, index=model.stocks)
 
 
 def betas_to_portfolio(model: RiskModel, weights: pd.Series) -> pd.Series:
@@ -142,9 +142,7 @@ def betas_to_portfolio(model: RiskModel, weights: pd.Series) -> pd.Series:
     return (sigma_w / variance).rename("beta")
 
 
-def block_contributions(
-    decomposition: RiskDecomposition, blocks: Mapping[str, Sequence[str]]
-) -> pd.Series:
+def block_contributions(decomposition: RiskDecomposition, blocks: Mapping[str, Sequence[str]]) -> pd.Series:
     """Variance contributions summed over named blocks of factors, plus the specific part.
 
     Every factor must sit in exactly one block, so the result sums to total variance.
@@ -159,7 +157,10 @@ def block_contributions(
         raise ValueError(
             f"blocks must cover each factor exactly once: repeated {repeated}, left out {left_out}"
         )
-    sums = {block: float(decomposition.factor_contributions[list(members)].sum()) for block, members in blocks.items()}
+    sums = {
+        block: float(decomposition.factor_contributions[list(members)].sum())
+        for block, members in blocks.items()
+    }
     sums[SPECIFIC] = decomposition.specific_variance
     return pd.Series(sums, name="variance contribution")
 

@@ -80,7 +80,9 @@ def zero_variance_portfolio(covariance: pd.DataFrame, rel_tol: float = 1e-10) ->
     projected = null_space @ (null_space.T @ ones)
     budget = float(ones @ projected)
     if budget <= rel_tol * sigma.shape[0]:
-        raise ValueError("every zero-variance combination of the stocks is dollar-neutral; none is fully invested")
+        raise ValueError(
+            "every zero-variance combination of the stocks is dollar-neutral; none is fully invested"
+        )
     return pd.Series(projected / budget, index=covariance.index, name="weight")
 
 
@@ -99,6 +101,8 @@ def draw_returns(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     root = np.linalg.cholesky(model.factor_cov.to_numpy() / per_year)
     factor_returns = rng.standard_normal((periods, len(model.factors))) @ root.T
-    specific = rng.standard_normal((periods, len(model.stocks))) * np.sqrt(model.specific_var.to_numpy() / per_year)
+    specific = rng.standard_normal((periods, len(model.stocks))) * np.sqrt(
+        model.specific_var.to_numpy() / per_year
+    )
     returns = factor_returns @ model.exposures.to_numpy().T + specific
     return pd.DataFrame(returns, index=pd.RangeIndex(1, periods + 1, name="period"), columns=model.stocks)

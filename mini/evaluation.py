@@ -26,7 +26,9 @@ def standardised_returns(
         realised = _checks.finite_frame(realised, "realised returns")
         forecast_vol = _checks.finite_frame(forecast_vol, "forecast volatilities")
         if realised.shape != forecast_vol.shape:
-            raise ValueError(f"realised returns {realised.shape} and forecasts {forecast_vol.shape} differ in shape")
+            raise ValueError(
+                f"realised returns {realised.shape} and forecasts {forecast_vol.shape} differ in shape"
+            )
     else:
         realised = _checks.finite_series(realised, "realised returns")
         forecast_vol = _checks.finite_series(forecast_vol, "forecast volatilities")
@@ -109,7 +111,11 @@ def portfolio_vol_forecasts(
     n_periods, n_assets, n_factors = x.shape
     if w.ndim == 1:
         w = np.broadcast_to(w, (n_periods, n_assets))
-    if f.shape != (n_periods, n_factors, n_factors) or d.shape != (n_periods, n_assets) or w.shape != (n_periods, n_assets):
+    if (
+        f.shape != (n_periods, n_factors, n_factors)
+        or d.shape != (n_periods, n_assets)
+        or w.shape != (n_periods, n_assets)
+    ):
         raise ValueError(
             f"shapes do not line up: exposures {x.shape}, factor covariance {f.shape}, "
             f"specific variance {d.shape}, weights {w.shape}"
@@ -129,15 +135,16 @@ class RiskForecasts:
     """Risk-model forecasts made before each period of a backtest (rows: ``periods``)."""
 
     periods: pd.Index
-    exposures: np.ndarray      # (T, N, K)
-    factor_cov: np.ndarray     # (T, K, K)
-    specific_var: np.ndarray   # (T, N)
+    exposures: np.ndarray  # (T, N, K)
+    factor_cov: np.ndarray  # (T, K, K)
+    specific_var: np.ndarray  # (T, N)
 
     def vol(self, weights: np.ndarray) -> pd.Series:
         """Forecast volatility (per period) of fixed (N,) or changing (T, N) weights."""
         return pd.Series(
             portfolio_vol_forecasts(self.exposures, self.factor_cov, self.specific_var, weights),
-            index=self.periods, name="forecast vol",
+            index=self.periods,
+            name="forecast vol",
         )
 
     def standardised(self, weights: np.ndarray, returns: pd.DataFrame) -> pd.Series:
@@ -149,15 +156,23 @@ class RiskForecasts:
 
 
 def rolling_forecasts(
-    exposures: np.ndarray, factor_returns: pd.DataFrame, residuals: pd.DataFrame,
-    factor_half_life: float, specific_half_life: float, warmup: int,
+    exposures: np.ndarray,
+    factor_returns: pd.DataFrame,
+    residuals: pd.DataFrame,
+    factor_half_life: float,
+    specific_half_life: float,
+    warmup: int,
 ) -> RiskForecasts:
     r"""Rebuild the risk model every period from data before it, as a live model would:
     EWMA factor covariance and EWMA specific variances, combined with that period's
     exposures. ``exposures`` is (T, N, K) with K the columns of ``factor_returns``.
     """
     x = _checks.finite_array(exposures, "exposures", ndim=3)
-    if x.shape[0] != len(factor_returns) or x.shape[2] != factor_returns.shape[1] or x.shape[1] != residuals.shape[1]:
+    if (
+        x.shape[0] != len(factor_returns)
+        or x.shape[2] != factor_returns.shape[1]
+        or x.shape[1] != residuals.shape[1]
+    ):
         raise ValueError(
             f"exposures {x.shape} do not match factor returns {factor_returns.shape} and residuals {residuals.shape}"
         )

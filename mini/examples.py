@@ -30,7 +30,9 @@ def two_stock_example() -> Example:
     factors = pd.Index(["MKT"], name="factor")
     model = RiskModel(
         exposures=pd.DataFrame({"MKT": [1.2, 0.8]}, index=stocks),
-        factor_cov=factor_covariance(pd.Series([0.16], index=factors), pd.DataFrame([[1.0]], index=factors, columns=factors)),
+        factor_cov=factor_covariance(
+            pd.Series([0.16], index=factors), pd.DataFrame([[1.0]], index=factors, columns=factors)
+        ),
         specific_var=pd.Series([0.25, 0.20], index=stocks) ** 2,
     )
     return Example(model=model, weights=pd.Series([0.5, 0.5], index=stocks, name="weight"))

@@ -29,7 +29,9 @@ def standardise(descriptor: pd.Series, cap_weights: pd.Series) -> pd.Series:
     _checks.sums_to(weights, 1.0, "cap weights")
     spread = descriptor.std(ddof=0)
     if spread == 0:
-        raise ValueError(f"descriptor {descriptor.name!r} is constant across stocks and cannot be standardised")
+        raise ValueError(
+            f"descriptor {descriptor.name!r} is constant across stocks and cannot be standardised"
+        )
     centre = float(descriptor @ weights.reindex(descriptor.index))
     return (descriptor - centre) / spread
 
@@ -52,7 +54,9 @@ def winsorise(values: pd.Series, limit: float = 3.0) -> pd.Series:
     centre = values.median()
     spread = 1.4826 * (values - centre).abs().median()
     if spread == 0:
-        raise ValueError(f"descriptor {values.name!r} has no spread around its median, so it cannot be winsorised")
+        raise ValueError(
+            f"descriptor {values.name!r} has no spread around its median, so it cannot be winsorised"
+        )
     return values.clip(centre - limit * spread, centre + limit * spread)
 
 
@@ -81,9 +85,7 @@ def industry_dummies(industry: pd.Series, industries: Sequence[str]) -> pd.DataF
     unknown = sorted(set(industry) - set(industries))
     if unknown:
         raise ValueError(f"unknown industry {unknown}; known industries are {list(industries)}")
-    return pd.DataFrame(
-        {name: (industry == name).astype(float) for name in industries}, index=industry.index
-    )
+    return pd.DataFrame({name: (industry == name).astype(float) for name in industries}, index=industry.index)
 
 
 def exposure_matrix(universe: Universe, descriptors: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +107,9 @@ def exposure_matrix(universe: Universe, descriptors: pd.DataFrame) -> pd.DataFra
     return pd.concat([market, dummies, styles.reindex(universe.stocks)], axis=1)
 
 
-def variance_inflation_factors(exposures: pd.DataFrame, weights: pd.Series, columns: Sequence[str]) -> pd.Series:
+def variance_inflation_factors(
+    exposures: pd.DataFrame, weights: pd.Series, columns: Sequence[str]
+) -> pd.Series:
     r"""How much each chosen exposure is explained by the others: :math:`\mathrm{VIF}_k = 1 / (1 - R_k^2)`.
 
     :math:`R_k^2` is the weighted, centred R² of regressing column k on all the other
@@ -155,7 +159,9 @@ def standardise_like(descriptor: pd.Series, reference: pd.Series, cap_weights: p
     _checks.sums_to(weights, 1.0, "cap weights")
     spread = reference.std(ddof=0)
     if spread == 0:
-        raise ValueError(f"reference descriptor {reference.name!r} is constant across stocks and cannot set a scale")
+        raise ValueError(
+            f"reference descriptor {reference.name!r} is constant across stocks and cannot set a scale"
+        )
     centre = float(reference @ weights.reindex(reference.index))
     return (descriptor - centre) / spread
 
@@ -175,13 +181,19 @@ def covered_exposures(
     descriptors = _checks.finite_frame(descriptors, "descriptors")
     covered_descriptors = _checks.finite_frame(covered_descriptors, "covered descriptors")
     _checks.same_labels(universe.stocks, descriptors.index, "stocks", "descriptors")
-    _checks.same_labels(descriptors.columns, covered_descriptors.columns, "style descriptors", "covered descriptors")
+    _checks.same_labels(
+        descriptors.columns, covered_descriptors.columns, "style descriptors", "covered descriptors"
+    )
     _checks.same_labels(covered_descriptors.index, industry.index, "stocks", "covered industry labels")
     weights = universe.cap_weights
-    styles = pd.DataFrame({
-        name: standardise_like(covered_descriptors[name].rename(name), descriptors[name].rename(name), weights)
-        for name in descriptors.columns
-    })
+    styles = pd.DataFrame(
+        {
+            name: standardise_like(
+                covered_descriptors[name].rename(name), descriptors[name].rename(name), weights
+            )
+            for name in descriptors.columns
+        }
+    )
     market = pd.DataFrame({MARKET: 1.0}, index=covered_descriptors.index)
     dummies = industry_dummies(industry.reindex(covered_descriptors.index), universe.industries)
     return pd.concat([market, dummies, styles], axis=1)

@@ -26,9 +26,13 @@ def pure_factor_portfolios(
     weights = _checks.finite_series(weights, "regression weights")
     _checks.same_labels(exposures.index, weights.index, "stocks", "regression weights")
     if (weights <= 0).any():
-        raise ValueError(f"regression weights must be positive; not so for {list(weights.index[weights <= 0])}")
+        raise ValueError(
+            f"regression weights must be positive; not so for {list(weights.index[weights <= 0])}"
+        )
     if restriction is None:
-        restriction = pd.DataFrame(np.eye(exposures.shape[1]), index=exposures.columns, columns=exposures.columns)
+        restriction = pd.DataFrame(
+            np.eye(exposures.shape[1]), index=exposures.columns, columns=exposures.columns
+        )
     restriction = _checks.finite_frame(restriction, "restriction matrix")
     _checks.same_labels(exposures.columns, restriction.index, "factors", "restriction matrix")
 

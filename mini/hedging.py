@@ -54,7 +54,9 @@ def hedged_exposures(exposures: pd.Series, instruments: pd.DataFrame, notionals:
     return (exposures + instruments @ notionals.reindex(instruments.columns)).rename("exposure")
 
 
-def minimum_variance_hedge(exposures: pd.Series, instruments: pd.DataFrame, factor_cov: pd.DataFrame) -> pd.Series:
+def minimum_variance_hedge(
+    exposures: pd.Series, instruments: pd.DataFrame, factor_cov: pd.DataFrame
+) -> pd.Series:
     r"""Notionals that minimise the hedged portfolio's factor variance.
 
     .. math:: n = -\operatorname{Cov}(H)^{-1} \operatorname{Cov}(H, p)

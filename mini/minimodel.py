@@ -26,8 +26,18 @@ from mini.regression import CrossSectionalFit, cross_sectional_regression, regre
 from mini.risk_model import RiskModel, factor_covariance
 from mini.universe import Universe
 
-STOCKS = ["AXIOM", "BINARY", "CIPHER", "DIGIT", "EVERGREEN",
-          "FIDELIS", "GUARDIAN", "HARVEST", "INDIGO", "JUNIPER"]
+STOCKS = [
+    "AXIOM",
+    "BINARY",
+    "CIPHER",
+    "DIGIT",
+    "EVERGREEN",
+    "FIDELIS",
+    "GUARDIAN",
+    "HARVEST",
+    "INDIGO",
+    "JUNIPER",
+]
 INDUSTRY_NAMES = {"TECH": "Technology", "FIN": "Financials", "CONS": "Consumer"}
 FACTORS = ["MKT", "TECH", "FIN", "CONS", "VALUE", "MOM", "SIZE"]
 FACTOR_BLOCKS = {"Market": ["MKT"], "Industries": ["TECH", "FIN", "CONS"], "Styles": ["VALUE", "MOM", "SIZE"]}
@@ -36,28 +46,28 @@ FACTOR_BLOCKS = {"Market": ["MKT"], "Industries": ["TECH", "FIN", "CONS"], "Styl
 # month-1 return, annualised specific vol, and the manager's (value-tilted) weight.
 _STOCK_TABLE = [
     # industry  cap    B/P   mom    r1      spec   w_p
-    ("TECH",  150.0, 0.15,  0.32,  0.042, 0.18, 0.10),
-    ("TECH",   80.0, 0.25,  0.18,  0.028, 0.22, 0.08),
-    ("TECH",   40.0, 0.45, -0.05,  0.005, 0.30, 0.10),
-    ("TECH",   10.0, 0.60,  0.40,  0.060, 0.38, 0.03),
-    ("FIN",   120.0, 0.85,  0.06,  0.008, 0.16, 0.22),
-    ("FIN",    60.0, 0.95, -0.02, -0.006, 0.20, 0.14),
-    ("FIN",    20.0, 1.10, -0.12, -0.018, 0.28, 0.06),
-    ("CONS",   90.0, 0.40,  0.10,  0.012, 0.17, 0.15),
-    ("CONS",   30.0, 0.55,  0.02,  0.020, 0.26, 0.08),
-    ("CONS",   15.0, 0.70, -0.08, -0.005, 0.32, 0.04),
+    ("TECH", 150.0, 0.15, 0.32, 0.042, 0.18, 0.10),
+    ("TECH", 80.0, 0.25, 0.18, 0.028, 0.22, 0.08),
+    ("TECH", 40.0, 0.45, -0.05, 0.005, 0.30, 0.10),
+    ("TECH", 10.0, 0.60, 0.40, 0.060, 0.38, 0.03),
+    ("FIN", 120.0, 0.85, 0.06, 0.008, 0.16, 0.22),
+    ("FIN", 60.0, 0.95, -0.02, -0.006, 0.20, 0.14),
+    ("FIN", 20.0, 1.10, -0.12, -0.018, 0.28, 0.06),
+    ("CONS", 90.0, 0.40, 0.10, 0.012, 0.17, 0.15),
+    ("CONS", 30.0, 0.55, 0.02, 0.020, 0.26, 0.08),
+    ("CONS", 15.0, 0.70, -0.08, -0.005, 0.32, 0.04),
 ]
 
 _FACTOR_VOLS = [0.16, 0.09, 0.07, 0.05, 0.04, 0.06, 0.04]
 _FACTOR_CORR = [
     # MKT   TECH   FIN    CONS  VALUE   MOM   SIZE
-    [1.00,  0.10, -0.05, -0.10, -0.20,  0.05,  0.15],
-    [0.10,  1.00, -0.40, -0.30, -0.35,  0.30,  0.05],
-    [-0.05, -0.40, 1.00, -0.10,  0.40, -0.15,  0.00],
-    [-0.10, -0.30, -0.10, 1.00,  0.05, -0.05, -0.05],
-    [-0.20, -0.35, 0.40,  0.05,  1.00, -0.45,  0.10],
-    [0.05,  0.30, -0.15, -0.05, -0.45,  1.00,  0.05],
-    [0.15,  0.05,  0.00, -0.05,  0.10,  0.05,  1.00],
+    [1.00, 0.10, -0.05, -0.10, -0.20, 0.05, 0.15],
+    [0.10, 1.00, -0.40, -0.30, -0.35, 0.30, 0.05],
+    [-0.05, -0.40, 1.00, -0.10, 0.40, -0.15, 0.00],
+    [-0.10, -0.30, -0.10, 1.00, 0.05, -0.05, -0.05],
+    [-0.20, -0.35, 0.40, 0.05, 1.00, -0.45, 0.10],
+    [0.05, 0.30, -0.15, -0.05, -0.45, 1.00, 0.05],
+    [0.15, 0.05, 0.00, -0.05, 0.10, 0.05, 1.00],
 ]
 
 # Months 2 and 3: stipulated returns of the free factors (CONS follows from the
@@ -70,7 +80,15 @@ _LATER_ACTIVE_SPECIFIC = {"month 2": 0.0030, "month 3": -0.0010}
 
 # A small-cap index future, described by its factor exposures. The other hedge
 # instrument, a broad index future, has the benchmark's exposures.
-_SMALL_CAP_FUTURE = {"MKT": 1.05, "TECH": 0.35, "FIN": 0.30, "CONS": 0.35, "VALUE": 0.10, "MOM": -0.05, "SIZE": -1.20}
+_SMALL_CAP_FUTURE = {
+    "MKT": 1.05,
+    "TECH": 0.35,
+    "FIN": 0.30,
+    "CONS": 0.35,
+    "VALUE": 0.10,
+    "MOM": -0.05,
+    "SIZE": -1.20,
+}
 
 
 @dataclass(frozen=True)
@@ -87,15 +105,15 @@ class MiniModel:
     """The MiniModel data set (see module docstring for units)."""
 
     universe: Universe
-    descriptors: pd.DataFrame        # raw style descriptors, one column per style factor
-    returns: pd.Series               # month-1 stock returns
-    specific_vol: pd.Series          # annualised specific volatility per stock
-    portfolio: pd.Series             # the manager's weights
-    factor_vol: pd.Series            # annualised factor volatilities
-    factor_corr: pd.DataFrame        # factor correlation matrix
+    descriptors: pd.DataFrame  # raw style descriptors, one column per style factor
+    returns: pd.Series  # month-1 stock returns
+    specific_vol: pd.Series  # annualised specific volatility per stock
+    portfolio: pd.Series  # the manager's weights
+    factor_vol: pd.Series  # annualised factor volatilities
+    factor_corr: pd.DataFrame  # factor correlation matrix
     later_free_factor_returns: pd.DataFrame  # months 2-3, free factors only (rows: months)
-    later_active_specific: pd.Series          # months 2-3 active specific returns
-    small_cap_future: pd.Series               # factor exposures of the small-cap future
+    later_active_specific: pd.Series  # months 2-3 active specific returns
+    small_cap_future: pd.Series  # factor exposures of the small-cap future
 
     @property
     def stocks(self) -> pd.Index:
@@ -132,7 +150,9 @@ class MiniModel:
     @cached_property
     def month1(self) -> CrossSectionalFit:
         """The constrained √cap-weighted regression of month-1 returns."""
-        return cross_sectional_regression(self.exposures, self.returns, self.regression_weights, self.restriction)
+        return cross_sectional_regression(
+            self.exposures, self.returns, self.regression_weights, self.restriction
+        )
 
     @cached_property
     def risk_model(self) -> RiskModel:
@@ -156,7 +176,9 @@ class MiniModel:
     def active_specific(self) -> pd.Series:
         """Active specific returns for months 1-3: month 1 from the residuals, then stipulated."""
         month1 = float(self.active @ self.month1.residuals.reindex(self.stocks))
-        return pd.concat([pd.Series({"month 1": month1}), self.later_active_specific]).rename("active specific")
+        return pd.concat([pd.Series({"month 1": month1}), self.later_active_specific]).rename(
+            "active specific"
+        )
 
     @cached_property
     def attribution(self) -> MonthlyAttribution:
@@ -171,7 +193,10 @@ class MiniModel:
         x_bench = portfolio_exposures(self.exposures, self.benchmark)
         f = self.factor_returns
         contributions = pd.DataFrame(
-            {month: factor_attribution(x_active, f.loc[month], self.active_specific[month]) for month in f.index}
+            {
+                month: factor_attribution(x_active, f.loc[month], self.active_specific[month])
+                for month in f.index
+            }
         ).T
         benchmark = x_bench @ f.T
         benchmark["month 1"] = float(self.benchmark @ self.returns)
@@ -193,11 +218,13 @@ def load_minimodel() -> MiniModel:
         columns=["industry", "cap", "book_to_price", "momentum", "return", "specific_vol", "portfolio"],
     )
     universe = Universe(industry=table["industry"], cap=table["cap"], industries=tuple(INDUSTRY_NAMES))
-    descriptors = pd.DataFrame({
-        "VALUE": table["book_to_price"],
-        "MOM": table["momentum"],
-        "SIZE": np.log(table["cap"]),
-    })
+    descriptors = pd.DataFrame(
+        {
+            "VALUE": table["book_to_price"],
+            "MOM": table["momentum"],
+            "SIZE": np.log(table["cap"]),
+        }
+    )
     factors = pd.Index(FACTORS, name="factor")
     portfolio = table["portfolio"].rename("portfolio weight")
     _checks.sums_to(portfolio, 1.0, "MiniModel portfolio weights")
@@ -211,6 +238,7 @@ def load_minimodel() -> MiniModel:
         factor_corr=_checks.frozen(pd.DataFrame(_FACTOR_CORR, index=factors, columns=factors)),
         later_free_factor_returns=_checks.frozen(pd.DataFrame(_LATER_FREE_FACTOR_RETURNS).T),
         later_active_specific=_checks.frozen(pd.Series(_LATER_ACTIVE_SPECIFIC, name="active specific")),
-        small_cap_future=_checks.frozen(pd.Series(_SMALL_CAP_FUTURE, name="small-cap future").reindex(FACTORS)),
+        small_cap_future=_checks.frozen(
+            pd.Series(_SMALL_CAP_FUTURE, name="small-cap future").reindex(FACTORS)
+        ),
     )
-

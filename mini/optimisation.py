@@ -35,7 +35,7 @@ from scipy.optimize import linprog
 from mini import _checks
 
 BUDGET = "budget"
-_STEP_TOLERANCE = 1e-12      # a step smaller than this (in weight) counts as no step
+_STEP_TOLERANCE = 1e-12  # a step smaller than this (in weight) counts as no step
 _MULTIPLIER_TOLERANCE = 1e-12  # multipliers of this size or smaller count as zero
 
 
@@ -87,7 +87,9 @@ def _solve_kkt(q: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray) -> tu
     return solution[:n], solution[n:]
 
 
-def minimum_tracking_error(covariance: pd.DataFrame, constraints: pd.DataFrame, targets: pd.Series) -> pd.Series:
+def minimum_tracking_error(
+    covariance: pd.DataFrame, constraints: pd.DataFrame, targets: pd.Series
+) -> pd.Series:
     """Active weights with the least variance wᵀΣw that satisfy ``constraints`` @ w = ``targets``.
 
     Raises ``ValueError`` if Σ is not positive definite or the constraints are
@@ -112,7 +114,11 @@ def _alpha(alpha: pd.Series, stocks: pd.Index) -> np.ndarray:
 
 
 def mean_variance(
-    covariance: pd.DataFrame, alpha: pd.Series, constraints: pd.DataFrame, targets: pd.Series, risk_aversion: float
+    covariance: pd.DataFrame,
+    alpha: pd.Series,
+    constraints: pd.DataFrame,
+    targets: pd.Series,
+    risk_aversion: float,
 ) -> pd.Series:
     r"""Weights that maximise :math:`\alpha^\top w - \lambda\, w^\top \Sigma w` subject to :math:`A w = b`.
 
@@ -152,7 +158,7 @@ def _bounds(lower: pd.Series, upper: pd.Series, stocks: pd.Index) -> tuple[np.nd
 
 def _feasible_start(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """A point with A w = b and lo <= w <= hi, from a linear programme with no objective."""
-    limits = [(None if np.isinf(l) else l, None if np.isinf(h) else h) for l, h in zip(lo, hi)]
+    limits = [(None if np.isinf(l) else l, None if np.isinf(h) else h) for l, h in zip(lo, hi, strict=True)]
     result = linprog(np.zeros(a.shape[1]), A_eq=a, b_eq=b, bounds=limits, method="highs")
     if result.status == 2:
         raise ValueError("the constraints and bounds cannot all be met: no weights satisfy them together")
@@ -162,7 +168,12 @@ def _feasible_start(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray
 
 
 def _active_set(
-    q: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+    q: np.ndarray,
+    c: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
     max_iterations: int = 500,
 ) -> np.ndarray:
     r"""Minimise :math:`\tfrac12 w^\top Q w - c^\top w` subject to A w = b and lo <= w <= hi.
@@ -184,9 +195,10 @@ def _active_set(
         target, multipliers = _solve_kkt(q, c, rows, rhs)
         step = target - w
         if np.max(np.abs(step)) <= _STEP_TOLERANCE:
-            bound_multipliers = multipliers[a.shape[0]:]
+            bound_multipliers = multipliers[a.shape[0] :]
             wrong = {
-                i: abs(mu) for i, mu in zip(held, bound_multipliers)
+                i: abs(mu)
+                for i, mu in zip(held, bound_multipliers, strict=True)
                 if (working[i] == "upper" and mu < -_MULTIPLIER_TOLERANCE)
                 or (working[i] == "lower" and mu > _MULTIPLIER_TOLERANCE)
             }
@@ -211,7 +223,11 @@ def _active_set(
 
 
 def minimum_tracking_error_bounded(
-    covariance: pd.DataFrame, constraints: pd.DataFrame, targets: pd.Series, lower: pd.Series, upper: pd.Series
+    covariance: pd.DataFrame,
+    constraints: pd.DataFrame,
+    targets: pd.Series,
+    lower: pd.Series,
+    upper: pd.Series,
 ) -> pd.Series:
     r"""Active weights with the least variance subject to A w = b and lower <= w <= upper.
 

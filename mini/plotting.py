@@ -51,7 +51,9 @@ class TickPercentFormatter(PercentFormatter):
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         ticks = 100 * np.asarray(self.axis.get_majorticklocs() if self.axis is not None else [x], dtype=float)
-        self.decimals = next((d for d in range(5) if np.allclose(np.round(ticks, d), ticks, rtol=0.0, atol=1e-9)), 4)
+        self.decimals = next(
+            (d for d in range(5) if np.allclose(np.round(ticks, d), ticks, rtol=0.0, atol=1e-9)), 4
+        )
         return super().__call__(x, pos)
 
 
@@ -82,7 +84,11 @@ def _finish_bars(ax: plt.Axes, title: str, percent: bool, labels: list[str], max
 
 
 def bar_chart(
-    values: pd.Series, title: str, ylabel: str = "", percent: bool = True, size: tuple[float, float] = (6.4, 3.2)
+    values: pd.Series,
+    title: str,
+    ylabel: str = "",
+    percent: bool = True,
+    size: tuple[float, float] = (6.4, 3.2),
 ) -> Figure:
     """Vertical bars, blue for positive and red for negative values, labelled by the index."""
     values = _checks.finite_series(values, "values")
@@ -96,7 +102,11 @@ def bar_chart(
 
 
 def waterfall(
-    parts: pd.Series, title: str, total_label: str = "Total", percent: bool = True, size: tuple[float, float] = (6.4, 3.4)
+    parts: pd.Series,
+    title: str,
+    total_label: str = "Total",
+    percent: bool = True,
+    size: tuple[float, float] = (6.4, 3.4),
 ) -> Figure:
     """Each part as a floating bar that starts where the previous one ended, then the total."""
     parts = _checks.finite_series(parts, "parts")
@@ -147,7 +157,11 @@ def heatmap(
 
 
 def grouped_bars(
-    frame: pd.DataFrame, title: str, ylabel: str = "", percent: bool = True, size: tuple[float, float] = (6.4, 3.4)
+    frame: pd.DataFrame,
+    title: str,
+    ylabel: str = "",
+    percent: bool = True,
+    size: tuple[float, float] = (6.4, 3.4),
 ) -> Figure:
     """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column."""
     frame = _checks.finite_frame(frame, "frame")
@@ -161,7 +175,13 @@ def grouped_bars(
         colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
         for j, column in enumerate(frame.columns):
             offset = (j - (n_series - 1) / 2) * width
-            ax.bar(positions + offset, frame[column].to_numpy(), width=width, label=str(column), color=colours[j % len(colours)])
+            ax.bar(
+                positions + offset,
+                frame[column].to_numpy(),
+                width=width,
+                label=str(column),
+                color=colours[j % len(colours)],
+            )
         ax.set_xticks(positions, [str(i) for i in frame.index])
         ax.set_ylabel(ylabel)
         ax.legend(frameon=False)
@@ -228,7 +248,9 @@ def log_line_chart(
     frame = _checks.finite_frame(frame, "frame")
     if floor is None:
         if (frame.to_numpy() <= 0).any():
-            raise ValueError("a log axis cannot show zero or negative values; pass a positive floor to draw them")
+            raise ValueError(
+                "a log axis cannot show zero or negative values; pass a positive floor to draw them"
+            )
     else:
         if not np.isfinite(floor) or floor <= 0:
             raise ValueError(f"floor must be a positive number, got {floor}")
@@ -237,7 +259,13 @@ def log_line_chart(
         fig, ax = _new_figure(size)
         colours = SERIES_COLOURS if frame.shape[1] <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
         for j, column in enumerate(frame.columns):
-            ax.plot(frame.index, frame[column].to_numpy(), label=str(column), linewidth=1.6, color=colours[j % len(colours)])
+            ax.plot(
+                frame.index,
+                frame[column].to_numpy(),
+                label=str(column),
+                linewidth=1.6,
+                color=colours[j % len(colours)],
+            )
         ax.set_yscale("log")
         if log_x:
             ax.set_xscale("log")
@@ -277,8 +305,13 @@ def curve_chart(
         fig, ax = _new_figure(size)
         colours = SERIES_COLOURS if len(checked) <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
         for j, (name, curve) in enumerate(checked.items()):
-            ax.plot(curve.index.to_numpy(dtype=float), curve.to_numpy(), label=str(name),
-                    color=colours[j % len(colours)], linewidth=1.6)
+            ax.plot(
+                curve.index.to_numpy(dtype=float),
+                curve.to_numpy(),
+                label=str(name),
+                color=colours[j % len(colours)],
+                linewidth=1.6,
+            )
         for label, (x, y) in (points or {}).items():
             _checks.finite_array([x, y], f"point {label!r}")
             ax.plot([x], [y], marker="o", color=NEGATIVE, markersize=5, zorder=3)

@@ -42,8 +42,13 @@ def quality_gates(
     for k in styles:
         rows.append((f"{k}: |cap-weighted mean|", abs(float(c @ x[k])), tolerance))
         rows.append((f"{k}: |std - 1|", abs(float(x[k].std(ddof=0)) - 1.0), tolerance))
-    rows.append(("industry constraint |sum pi_j f_j|",
-                 abs(float(industry_weights @ factor_returns.reindex(industries))), tolerance))
+    rows.append(
+        (
+            "industry constraint |sum pi_j f_j|",
+            abs(float(industry_weights @ factor_returns.reindex(industries))),
+            tolerance,
+        )
+    )
     membership = x[industries].sum(axis=1)
     rows.append(("stocks not in exactly one industry", float((~np.isclose(membership, 1.0)).sum()), 0.0))
     smallest = float(np.linalg.eigvalsh(model.factor_cov.to_numpy())[0])
@@ -51,6 +56,8 @@ def quality_gates(
     rows.append(("non-positive specific variances", float((model.specific_var <= 0).sum()), 0.0))
     table = pd.DataFrame(rows, columns=["gate", "value", "limit"]).set_index("gate")
     # eigenvalue gate passes only when strictly positive; count gates when zero
-    table["passed"] = [value < limit if "eigenvalue" in gate else value <= limit
-                       for gate, value, limit in zip(table.index, table["value"], table["limit"])]
+    table["passed"] = [
+        value < limit if "eigenvalue" in gate else value <= limit
+        for gate, value, limit in zip(table.index, table["value"], table["limit"], strict=True)
+    ]
     return table

@@ -111,13 +111,17 @@ def shrunk_regression(
     weights = _checks.finite_series(weights, "regression weights")
     _checks.same_labels(exposures.index, returns.index, "stocks", "returns")
     _checks.same_labels(exposures.index, weights.index, "stocks", "regression weights")
-    prior = pd.Series(dtype=float) if prior_weights is None else _checks.finite_series(prior_weights, "prior weights")
+    prior = (
+        pd.Series(dtype=float)
+        if prior_weights is None
+        else _checks.finite_series(prior_weights, "prior weights")
+    )
     _checks.known_labels(prior.index, exposures.columns, "factor")
     if (prior < 0).any():
         raise ValueError(f"prior weights must be non-negative; negative for {list(prior.index[prior < 0])}")
     prior = prior[prior > 0]
     pseudo = pd.DataFrame(0.0, index=[f"(prior on {k})" for k in prior.index], columns=exposures.columns)
-    for label, factor in zip(pseudo.index, prior.index):
+    for label, factor in zip(pseudo.index, prior.index, strict=True):
         pseudo.loc[label, factor] = 1.0
     if pseudo.index.isin(exposures.index).any():
         raise ValueError(f"stock names clash with the prior's pseudo-stocks {list(pseudo.index)}")
@@ -233,7 +237,9 @@ def panel_regression(
             f"and weights {weights.shape}"
         )
     if not (weights.index.equals(returns.index) and weights.columns.equals(returns.columns)):
-        raise ValueError("regression weights must carry the same periods and stocks, in the same order, as returns")
+        raise ValueError(
+            "regression weights must carry the same periods and stocks, in the same order, as returns"
+        )
     if (weights.to_numpy() <= 0).any():
         raise ValueError("regression weights must be positive")
     if restrictions is None:
@@ -243,7 +249,9 @@ def panel_regression(
         raise ValueError(f"restrictions must be (periods, factors, free factors); got {r_mat.shape}")
     n_free = r_mat.shape[2]
     if n_stocks <= n_free:
-        raise ValueError(f"regression is singular: {n_stocks} stocks cannot identify {n_free} free factor returns")
+        raise ValueError(
+            f"regression is singular: {n_stocks} stocks cannot identify {n_free} free factor returns"
+        )
     factors = list(factors) if factors is not None else [f"F{k}" for k in range(n_factors)]
     if len(factors) != n_factors:
         raise ValueError(f"{len(factors)} factor names for {n_factors} factors in the exposures")
@@ -262,7 +270,9 @@ def panel_regression(
     singular = ~(smallest > largest * 1e-12)
     if np.any(singular):
         bad = returns.index[int(np.argmax(singular))]
-        raise ValueError(f"regression is singular in period {bad} (an industry with no members, or collinear exposures)")
+        raise ValueError(
+            f"regression is singular in period {bad} (an industry with no members, or collinear exposures)"
+        )
     g = np.linalg.solve(normal, rhs)
     f = (r_mat @ g)[:, :, 0]
     resid, score_gram = _residuals_and_score_gram(x, w, r, f)

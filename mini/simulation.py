@@ -39,8 +39,20 @@ from mini.constraints import industry_constraint, industry_restrictions, restric
 from mini.regression import PanelFit, panel_regression
 from mini.risk_model import RiskModel
 
-INDUSTRY_POOL = ["ENERGY", "MATERIALS", "INDUSTRIALS", "CONSUMER", "HEALTH", "FINANCIALS",
-                 "TECH", "TELECOM", "UTILITIES", "REALESTATE", "STAPLES", "MEDIA"]
+INDUSTRY_POOL = [
+    "ENERGY",
+    "MATERIALS",
+    "INDUSTRIALS",
+    "CONSUMER",
+    "HEALTH",
+    "FINANCIALS",
+    "TECH",
+    "TELECOM",
+    "UTILITIES",
+    "REALESTATE",
+    "STAPLES",
+    "MEDIA",
+]
 STYLES = ["VALUE", "MOM", "SIZE"]
 MARKET = "MKT"
 REGIMES = ("calm", "crisis")
@@ -179,7 +191,9 @@ def simulate_market(
     if not 2 <= n_industries <= len(INDUSTRY_POOL):
         raise ValueError(f"n_industries must be between 2 and {len(INDUSTRY_POOL)}, got {n_industries}")
     if n_stocks < 5 * n_industries:
-        raise ValueError(f"need at least five stocks per industry: {n_stocks} stocks for {n_industries} industries")
+        raise ValueError(
+            f"need at least five stocks per industry: {n_stocks} stocks for {n_industries} industries"
+        )
     if n_periods < 2:
         raise ValueError(f"need at least two periods, got {n_periods}")
     if crisis_multiplier < 1 or not (0 < crisis_entry < 1 and 0 < crisis_exit < 1) or tail_dof <= 2:
@@ -229,7 +243,7 @@ def simulate_market(
     returns = np.empty((n_periods, n_stocks))
     dummies = np.eye(n_industries)[membership]
     exposures[:, :, market_col] = 1.0
-    exposures[:, :, 1:1 + n_industries] = dummies
+    exposures[:, :, 1 : 1 + n_industries] = dummies
     cap = start_caps
     for t in range(n_periods):  # caps at t depend on returns up to t - 1
         caps[t] = cap
@@ -239,8 +253,8 @@ def simulate_market(
         industry_weight = dummies.T @ weights
         # f_constrained = A f_raw: industries minus their cap-weighted mean; MKT plus it.
         convention = np.eye(n_factors)
-        convention[1:1 + n_industries, 1:1 + n_industries] -= industry_weight[None, :]
-        convention[market_col, 1:1 + n_industries] += industry_weight
+        convention[1 : 1 + n_industries, 1 : 1 + n_industries] -= industry_weight[None, :]
+        convention[market_col, 1 : 1 + n_industries] += industry_weight
         factor_returns[t] = convention @ raw[t]
         true_cov[t] = convention @ regime_cov[regimes[t]] @ convention.T
         returns[t] = exposures[t] @ factor_returns[t] + specific[t]
@@ -284,7 +298,9 @@ def fit_cross_sections(
     for name, values in (extra or {}).items():
         values = _checks.finite_array(values, f"exposures of {name!r}", ndim=2)
         if values.shape != market.returns.shape or name in names:
-            raise ValueError(f"extra factor {name!r} needs a new name and (periods, stocks) exposures {market.returns.shape}")
+            raise ValueError(
+                f"extra factor {name!r} needs a new name and (periods, stocks) exposures {market.returns.shape}"
+            )
         exposures = np.concatenate([exposures, values[:, :, None]], axis=2)
         names.append(name)
     columns = [names.index(name) for name in market.industries]

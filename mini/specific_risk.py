@@ -60,11 +60,16 @@ def structural_specific_variance(
     (Z) typically holds a constant, log cap and industry dummies; stocks whose
     time-series estimate is noisy or missing get a sensible value from their peers.
     """
-    return structural_specific_variance_for(characteristics.reindex(variance.index), variance, characteristics, weights)
+    return structural_specific_variance_for(
+        characteristics.reindex(variance.index), variance, characteristics, weights
+    )
 
 
 def structural_specific_variance_for(
-    covered: pd.DataFrame, variance: pd.Series, characteristics: pd.DataFrame, weights: pd.Series | None = None
+    covered: pd.DataFrame,
+    variance: pd.Series,
+    characteristics: pd.DataFrame,
+    weights: pd.Series | None = None,
 ) -> pd.Series:
     r"""Structural specific variance for stocks outside the sample it was fitted on.
 
@@ -82,7 +87,9 @@ def structural_specific_variance_for(
     return pd.Series(fitted, index=covered.index, name="structural specific variance")
 
 
-def blend_specific_variance(time_series: pd.Series, structural: pd.Series, confidence: pd.Series | float) -> pd.Series:
+def blend_specific_variance(
+    time_series: pd.Series, structural: pd.Series, confidence: pd.Series | float
+) -> pd.Series:
     r"""Blend :math:`\gamma\, \hat\delta^{TS} + (1-\gamma)\, \hat\delta^{STR}` with γ in [0, 1].
 
     γ is typically the fraction of a full history a stock has: a new listing leans on
@@ -91,9 +98,15 @@ def blend_specific_variance(time_series: pd.Series, structural: pd.Series, confi
     time_series = _checks.finite_series(time_series, "time-series variances")
     structural = _checks.finite_series(structural, "structural variances")
     _checks.same_labels(time_series.index, structural.index, "stocks", "structural variances")
-    gamma = confidence if isinstance(confidence, pd.Series) else pd.Series(float(confidence), index=time_series.index)
+    gamma = (
+        confidence
+        if isinstance(confidence, pd.Series)
+        else pd.Series(float(confidence), index=time_series.index)
+    )
     gamma = _checks.finite_series(gamma, "confidence")
     if ((gamma < 0) | (gamma > 1)).any():
         raise ValueError("blending confidence must lie in [0, 1]")
     gamma = gamma.reindex(time_series.index)
-    return (gamma * time_series + (1 - gamma) * structural.reindex(time_series.index)).rename("specific variance")
+    return (gamma * time_series + (1 - gamma) * structural.reindex(time_series.index)).rename(
+        "specific variance"
+    )

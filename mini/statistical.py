@@ -32,9 +32,9 @@ class PrincipalComponents:
     """Eigenvalues of the correlation matrix (descending), loadings and factor returns."""
 
     eigenvalues: pd.Series
-    loadings: pd.DataFrame        # N × k eigenvectors
+    loadings: pd.DataFrame  # N × k eigenvectors
     factor_returns: pd.DataFrame  # T × k returns of the standardised components
-    edge: float                   # Marchenko–Pastur upper edge
+    edge: float  # Marchenko–Pastur upper edge
 
     @property
     def n_above_edge(self) -> int:

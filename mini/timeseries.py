@@ -58,8 +58,12 @@ def time_series_betas(asset_returns: pd.DataFrame, factor_returns: pd.DataFrame)
     )
 
 
-def shrink_betas(betas: pd.Series, standard_errors: pd.Series, prior_mean: float | None = None,
-                 prior_std: float | None = None) -> pd.Series:
+def shrink_betas(
+    betas: pd.Series,
+    standard_errors: pd.Series,
+    prior_mean: float | None = None,
+    prior_std: float | None = None,
+) -> pd.Series:
     r"""Bayesian (Vasicek) shrinkage of betas towards a prior:
 
     .. math:: \tilde\beta_i = \frac{\sigma_p^2}{\sigma_p^2 + s_i^2}\,\hat\beta_i

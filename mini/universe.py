@@ -47,7 +47,9 @@ class Universe:
         _checks.same_labels(cap.index, self.industry.index, "stocks", "industry labels")
         unknown = sorted(set(self.industry) - set(self.industries))
         if unknown:
-            raise ValueError(f"stocks belong to industries {unknown} not listed in industries {list(self.industries)}")
+            raise ValueError(
+                f"stocks belong to industries {unknown} not listed in industries {list(self.industries)}"
+            )
         cap_weights(cap)  # rejects non-positive caps
         object.__setattr__(self, "cap", _checks.frozen(cap))
         object.__setattr__(self, "industry", _checks.frozen(self.industry.reindex(cap.index)))
@@ -115,11 +117,7 @@ def estimation_universe(
     # incumbents are measured against the lower, buffered thresholds
     scale = np.where(incumbent, 1.0 - buffer, 1.0)
     history = history.reindex(cap.index)
-    member = (
-        (cap >= scale * min_cap)
-        & (adv.reindex(cap.index) >= scale * min_adv)
-        & (history >= min_history)
-    )
+    member = (cap >= scale * min_cap) & (adv.reindex(cap.index) >= scale * min_adv) & (history >= min_history)
     return member.rename("in estimation universe")
 
 
@@ -148,8 +146,14 @@ def estimation_universe_path(
     rows, previous = {}, None
     for period in cap.index:
         previous = estimation_universe(
-            cap.loc[period], adv.loc[period], history.loc[period], previous,
-            min_cap=min_cap, min_adv=min_adv, min_history=min_history, buffer=buffer,
+            cap.loc[period],
+            adv.loc[period],
+            history.loc[period],
+            previous,
+            min_cap=min_cap,
+            min_adv=min_adv,
+            min_history=min_history,
+            buffer=buffer,
         )
         rows[period] = previous
     return pd.DataFrame(rows).T.reindex(columns=cap.columns).astype(bool)
@@ -161,7 +165,9 @@ def universe_changes(membership: pd.DataFrame) -> pd.DataFrame:
     An entry is a stock that is a member this period and was not the period before; an
     exit the reverse. The first period has no predecessor and is left out.
     """
-    if not isinstance(membership, pd.DataFrame) or not (membership.dtypes == bool).all():
+    if not isinstance(membership, pd.DataFrame) or not all(
+        pd.api.types.is_bool_dtype(dtype) for dtype in membership.dtypes
+    ):
         raise ValueError("membership must be a pandas DataFrame of booleans")
     if len(membership) < 2:
         raise ValueError(f"need at least two periods to count changes, got {len(membership)}")

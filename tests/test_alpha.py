@@ -30,8 +30,11 @@ def test_neutralised_signal_has_no_weighted_factor_exposure(mm):
     xr = (mm.exposures @ mm.restriction).to_numpy()
     assert np.allclose(xr.T @ (mm.regression_weights * clean).to_numpy(), 0.0, atol=1e-12)
     # a signal that is pure exposure neutralises to nothing
-    assert np.allclose(neutralise(mm.exposures["VALUE"], mm.exposures, mm.regression_weights, mm.restriction), 0.0,
-                       atol=1e-12)
+    assert np.allclose(
+        neutralise(mm.exposures["VALUE"], mm.exposures, mm.regression_weights, mm.restriction),
+        0.0,
+        atol=1e-12,
+    )
 
 
 def test_alpha_bad_input():

@@ -55,7 +55,9 @@ def test_unconstrained_collinear_regression_is_singular(mm):
 def test_too_few_stocks(mm):
     few = mm.stocks[:4]
     with pytest.raises(ValueError, match="4 stocks cannot identify 6 free factor returns"):
-        cross_sectional_regression(mm.exposures.loc[few], mm.returns[few], mm.regression_weights[few], mm.restriction)
+        cross_sectional_regression(
+            mm.exposures.loc[few], mm.returns[few], mm.regression_weights[few], mm.restriction
+        )
 
 
 def test_constraint_that_cannot_be_solved_for_the_chosen_factor(mm):
@@ -128,7 +130,11 @@ def test_unknown_stock_and_industry(mm):
     with pytest.raises(ValueError, match=r"unknown industry \['ENERGY'\]"):
         industry_dummies(pd.Series(["TECH", "ENERGY"]), ["TECH", "FIN"])
     with pytest.raises(ValueError, match=r"industries \['ENERGY'\] not listed"):
-        Universe(pd.Series(["TECH", "ENERGY"], index=["A", "B"]), pd.Series([1.0, 2.0], index=["A", "B"]), ("TECH",))
+        Universe(
+            pd.Series(["TECH", "ENERGY"], index=["A", "B"]),
+            pd.Series([1.0, 2.0], index=["A", "B"]),
+            ("TECH",),
+        )
 
 
 def test_hedge_system_without_solution(mm):
@@ -158,7 +164,9 @@ def test_attribution_inputs(mm):
     with pytest.raises(ValueError, match="contributions in period 'month 2' do not add up"):
         carino_link(broken, a.portfolio, a.benchmark)
     with pytest.raises(ValueError, match="factor returns does not match"):
-        factor_attribution(decompose_risk(mm.risk_model, mm.active).exposures, mm.factor_returns.iloc[0, :3], 0.0)
+        factor_attribution(
+            decompose_risk(mm.risk_model, mm.active).exposures, mm.factor_returns.iloc[0, :3], 0.0
+        )
 
 
 def test_published_data_cannot_be_changed_in_place(mm):

@@ -10,7 +10,9 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "pipeline.py"
 
 
 def test_benchmark_quick_run_prints_its_figures():
-    done = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     for line in ("pipeline N=300 T=24 monthly", "pipeline N=200 T=250 daily", "lstsq loop", "peak memory"):
         assert line in done.stdout, done.stdout

@@ -48,8 +48,11 @@ def names_from_hidden_cells(chapter: Path) -> list[str]:
         if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
             hidden |= assigned
             continue
-        strays += [name for name in used if name in hidden and name not in visible | assigned | imported
-                   and not hasattr(builtins, name)]
+        strays += [
+            name
+            for name in used
+            if name in hidden and name not in visible | assigned | imported and not hasattr(builtins, name)
+        ]
         visible |= assigned
     return sorted(set(strays))
 

@@ -8,9 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mini.covariance import (decay_from_half_life, effective_sample_size, eigenvalue_floor, ewma_covariance,
-                             ewma_covariance_forecasts, ewma_variance_forecasts, ewma_weights,
-                             newey_west_covariance, sample_covariance, shrink_covariance)
+from mini.covariance import (
+    decay_from_half_life,
+    effective_sample_size,
+    eigenvalue_floor,
+    ewma_covariance,
+    ewma_covariance_forecasts,
+    ewma_variance_forecasts,
+    ewma_weights,
+    newey_west_covariance,
+    sample_covariance,
+    shrink_covariance,
+)
 from mini.simulation import simulate_market
 
 SETTINGS = settings(max_examples=30, deadline=None)
@@ -20,8 +29,9 @@ seeds = st.integers(min_value=0, max_value=2**32 - 1)
 def random_returns(seed: int, n_periods: int = 60, n_factors: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     mixing = rng.normal(size=(n_factors, n_factors))
-    return pd.DataFrame(rng.normal(size=(n_periods, n_factors)) @ mixing * 0.02,
-                        columns=[f"F{k}" for k in range(n_factors)])
+    return pd.DataFrame(
+        rng.normal(size=(n_periods, n_factors)) @ mixing * 0.02, columns=[f"F{k}" for k in range(n_factors)]
+    )
 
 
 @SETTINGS
@@ -99,8 +109,15 @@ def test_ewma_covariance_recovers_the_true_calm_covariance():
 
 
 def test_a_calm_covariance_under_forecasts_crises_by_the_crisis_multiplier():
-    market = simulate_market(n_stocks=60, n_periods=1200, n_industries=4, seed=42,
-                             crisis_entry=0.1, crisis_exit=0.2, crisis_multiplier=2.0)
+    market = simulate_market(
+        n_stocks=60,
+        n_periods=1200,
+        n_industries=4,
+        seed=42,
+        crisis_entry=0.1,
+        crisis_exit=0.2,
+        crisis_multiplier=2.0,
+    )
     calm_vol = np.sqrt(market.regime_factor_cov[0, 0, 0])
     z = (market.factor_returns["MKT"] - 0.06 / 12) / calm_vol
     crisis = market.regime == "crisis"

@@ -89,7 +89,9 @@ def test_enough_periods_leave_no_riskless_portfolio():
 def test_dollar_neutral_null_space_is_rejected():
     # stocks 1 and 2 are the same, so long one and short the other is riskless,
     # but no fully invested portfolio is
-    sigma = pd.DataFrame([[2.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], index=list("abc"), columns=list("abc"))
+    sigma = pd.DataFrame(
+        [[2.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], index=list("abc"), columns=list("abc")
+    )
     with pytest.raises(ValueError, match="dollar-neutral"):
         zero_variance_portfolio(sigma)
 
@@ -123,7 +125,9 @@ def test_drawn_returns_have_the_model_covariance():
     assert returns.shape == (200_000, 6) and list(returns.columns) == list(model.stocks)
     annualised = sample_covariance(returns) * 12
     # sampling error of a covariance from 200,000 draws is well under one per cent of the largest entry
-    assert np.abs(annualised - model.covariance()).to_numpy().max() < 0.01 * model.covariance().to_numpy().max()
+    assert (
+        np.abs(annualised - model.covariance()).to_numpy().max() < 0.01 * model.covariance().to_numpy().max()
+    )
     assert np.abs(returns.mean()).max() < 0.002
 
 

@@ -8,14 +8,33 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mini.covariance import (decay_from_half_life, ewma_covariance_forecasts, ewma_variance_forecasts, effective_sample_size, eigenvalue_floor, ewma_covariance,
-                             ewma_weights, newey_west_covariance, sample_covariance, shrink_covariance,
-                             volatility_regime_adjustment)
+from mini.covariance import (
+    decay_from_half_life,
+    effective_sample_size,
+    eigenvalue_floor,
+    ewma_covariance,
+    ewma_covariance_forecasts,
+    ewma_variance_forecasts,
+    ewma_weights,
+    newey_west_covariance,
+    sample_covariance,
+    shrink_covariance,
+    volatility_regime_adjustment,
+)
 from mini.decomposition import decompose_risk
-from mini.evaluation import portfolio_vol_forecasts, rolling_forecasts, bias_band, bias_statistic, exceedances, q_statistic, rolling_bias, standardised_returns
+from mini.evaluation import (
+    bias_band,
+    bias_statistic,
+    exceedances,
+    portfolio_vol_forecasts,
+    q_statistic,
+    rolling_bias,
+    rolling_forecasts,
+    standardised_returns,
+)
+from mini.simulation import fit_cross_sections, simulate_market
 from mini.specific_risk import blend_specific_variance, ewma_specific_variance, structural_specific_variance
 from mini.statistical import marchenko_pastur_edge, principal_components
-from mini.simulation import fit_cross_sections, simulate_market
 from mini.timeseries import fama_macbeth, shrink_betas, time_series_betas
 
 
@@ -37,7 +56,9 @@ def test_ewma_covariance_recovers_true_factor_vols_in_calm_regime(calm):
 def test_estimated_factor_returns_give_close_covariance(calm):
     market, fit = calm
     estimate = ewma_covariance(fit.factor_returns[["MKT", "VALUE", "MOM"]], half_life=200)
-    truth = market.factor_cov_at(len(market.periods) - 1).loc[["MKT", "VALUE", "MOM"], ["MKT", "VALUE", "MOM"]]
+    truth = market.factor_cov_at(len(market.periods) - 1).loc[
+        ["MKT", "VALUE", "MOM"], ["MKT", "VALUE", "MOM"]
+    ]
     ratio = np.sqrt(np.diag(estimate) / np.diag(truth))
     assert np.all(np.abs(ratio - 1) < 0.25), ratio
 
@@ -45,8 +66,12 @@ def test_estimated_factor_returns_give_close_covariance(calm):
 def test_bias_statistic_near_one_for_correct_model_and_above_when_underforecast(calm):
     market, _ = calm
     weights = pd.Series(1 / len(market.stocks), index=market.stocks)
-    vols = np.array([np.sqrt(market.true_risk_model(t).covariance_times(weights) @ weights / 12)
-                     for t in range(len(market.periods))])
+    vols = np.array(
+        [
+            np.sqrt(market.true_risk_model(t).covariance_times(weights) @ weights / 12)
+            for t in range(len(market.periods))
+        ]
+    )
     realised = market.returns @ weights
     z = standardised_returns(realised, pd.Series(vols, index=realised.index))
     low, high = bias_band(len(z))
@@ -164,7 +189,9 @@ def test_fama_macbeth_finds_the_priced_characteristic(calm):
     truth = market.factor_returns["VALUE"].mean()
     assert abs(result.mean["VALUE"] - truth) < 4 * result.standard_error["VALUE"]
     # the standard error is the time-series spread of the slopes over the square root of T
-    assert result.standard_error["VALUE"] == pytest.approx(result.slopes["VALUE"].std() / np.sqrt(len(result.slopes)))
+    assert result.standard_error["VALUE"] == pytest.approx(
+        result.slopes["VALUE"].std() / np.sqrt(len(result.slopes))
+    )
     assert abs(result.t_stat["VALUE"]) < 4  # VALUE carries no premium in the simulation
 
 
@@ -199,7 +226,9 @@ def test_ewma_variance_forecasts_use_only_the_past():
     changed = f.copy()
     changed.iloc[60] *= 10  # a shock in period 60 must not affect forecasts up to 60
     after = ewma_variance_forecasts(changed, half_life=10, warmup=20)
-    assert np.allclose(forecasts.loc[:60], after.loc[:60]) and not np.allclose(forecasts.loc[61], after.loc[61])
+    assert np.allclose(forecasts.loc[:60], after.loc[:60]) and not np.allclose(
+        forecasts.loc[61], after.loc[61]
+    )
     lam = decay_from_half_life(10)
     expected = lam * forecasts.loc[40] + (1 - lam) * f.loc[40] ** 2
     assert np.allclose(forecasts.loc[41], expected)
@@ -223,11 +252,19 @@ def test_portfolio_vol_forecasts_match_the_risk_model(calm):
     model = market.true_risk_model(t)
     w = pd.Series(np.random.default_rng(8).dirichlet(np.ones(len(market.stocks))), index=market.stocks)
     vol = portfolio_vol_forecasts(
-        market.exposures[t:t + 1], model.factor_cov.to_numpy()[None], model.specific_var.to_numpy()[None], w.to_numpy()
+        market.exposures[t : t + 1],
+        model.factor_cov.to_numpy()[None],
+        model.specific_var.to_numpy()[None],
+        w.to_numpy(),
     )
     assert np.isclose(vol[0], decompose_risk(model, w).total_vol)
     with pytest.raises(ValueError, match="shapes do not line up"):
-        portfolio_vol_forecasts(market.exposures[:2], model.factor_cov.to_numpy()[None], model.specific_var.to_numpy()[None], w.to_numpy())
+        portfolio_vol_forecasts(
+            market.exposures[:2],
+            model.factor_cov.to_numpy()[None],
+            model.specific_var.to_numpy()[None],
+            w.to_numpy(),
+        )
 
 
 def test_dropping_a_style_factor(calm):
@@ -250,7 +287,9 @@ def test_rolling_forecasts_catch_a_missing_factor():
     for label, drop in (("full", []), ("no VALUE", ["VALUE"])):
         fit = fit_cross_sections(market, drop=drop)
         keep = [list(market.factors).index(name) for name in fit.factor_returns.columns]
-        forecasts = rolling_forecasts(market.exposures[:, :, keep], fit.factor_returns, fit.residuals, 12, 24, 24)
+        forecasts = rolling_forecasts(
+            market.exposures[:, :, keep], fit.factor_returns, fit.residuals, 12, 24, 24
+        )
         results[label] = bias_statistic(forecasts.standardised(tilt[24:], market.returns))
     low, high = bias_band(180 - 24)
     assert low < results["full"] < high
@@ -263,7 +302,7 @@ def test_adding_a_candidate_factor(calm):
     bigger = fit_cross_sections(market, extra={"NOISE": np.random.default_rng(9).normal(size=size.shape)})
     assert list(bigger.factor_returns.columns)[-1] == "NOISE"
     assert (bigger.r2_centred >= fit.r2_centred - 1e-12).all()  # more regressors never fit worse
-    assert (bigger.t_stats["NOISE"].abs() > 2).mean() < 0.1      # a useless factor is rarely significant
+    assert (bigger.t_stats["NOISE"].abs() > 2).mean() < 0.1  # a useless factor is rarely significant
     with pytest.raises(ValueError, match="needs a new name"):
         fit_cross_sections(market, extra={"SIZE": size})
 

@@ -8,8 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mini.evaluation import (bias_band, bias_statistic, exceedances, portfolio_vol_forecasts, q_statistic,
-                             rolling_bias, standardised_returns)
+from mini.evaluation import (
+    bias_band,
+    bias_statistic,
+    exceedances,
+    portfolio_vol_forecasts,
+    q_statistic,
+    rolling_bias,
+    standardised_returns,
+)
 
 SETTINGS = settings(max_examples=30, deadline=None)
 

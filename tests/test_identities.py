@@ -5,48 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS, random_industry_market, random_model, seeds
 
 from mini.attribution import carino_link, compound
 from mini.constraints import industry_constraint, restriction_matrix
 from mini.decomposition import betas_to_portfolio, decompose_risk, stock_contributions
 from mini.optimisation import minimum_tracking_error
 from mini.regression import cross_sectional_regression, huber_regression
-from mini.risk_model import RiskModel
-
-SETTINGS = settings(max_examples=40, deadline=None)
-seeds = st.integers(min_value=0, max_value=2**32 - 1)
-
-
-def random_model(seed: int, n: int = 12, k: int = 4) -> RiskModel:
-    rng = np.random.default_rng(seed)
-    stocks = pd.Index([f"S{i}" for i in range(n)])
-    factors = pd.Index([f"F{j}" for j in range(k)])
-    root = rng.normal(size=(k, k)) * 0.1
-    return RiskModel(
-        exposures=pd.DataFrame(rng.normal(size=(n, k)), index=stocks, columns=factors),
-        factor_cov=pd.DataFrame(root @ root.T + 0.001 * np.eye(k), index=factors, columns=factors),
-        specific_var=pd.Series(rng.uniform(0.01, 0.1, n), index=stocks),
-    )
-
-
-def random_industry_market(seed: int, n: int = 15, industries: int = 3, styles: int = 2):
-    """Exposures with a market column, industry dummies (every industry populated) and styles."""
-    rng = np.random.default_rng(seed)
-    stocks = pd.Index([f"S{i}" for i in range(n)])
-    labels = np.concatenate([np.arange(industries), rng.integers(0, industries, n - industries)])
-    ind_names = [f"IND{j}" for j in range(industries)]
-    x = pd.DataFrame({"MKT": 1.0}, index=stocks)
-    for j, name in enumerate(ind_names):
-        x[name] = (labels == j).astype(float)
-    for s in range(styles):
-        x[f"STY{s}"] = rng.normal(size=n)
-    cap = pd.Series(rng.lognormal(3, 1, n), index=stocks)
-    ind_weights = pd.Series([cap[labels == j].sum() for j in range(industries)], index=ind_names) / cap.sum()
-    returns = pd.Series(rng.normal(0, 0.05, n), index=stocks)
-    weights = np.sqrt(cap) / np.sqrt(cap).sum()
-    return x, returns, weights, ind_weights
 
 
 @SETTINGS
@@ -84,7 +51,9 @@ def test_constrained_regression_identities(seed):
     # P X is the identity on the styles (the unconstrained factors) and P X R = R
     px = p @ x
     styles = [c for c in x.columns if c.startswith("STY")]
-    assert np.allclose(px.loc[styles, :], np.eye(len(x.columns))[[x.columns.get_loc(s) for s in styles]], atol=1e-9)
+    assert np.allclose(
+        px.loc[styles, :], np.eye(len(x.columns))[[x.columns.get_loc(s) for s in styles]], atol=1e-9
+    )
     assert np.allclose(px.to_numpy() @ restriction.to_numpy(), restriction.to_numpy(), atol=1e-9)
     # residuals are orthogonal (in the W metric) to the constrained exposures
     assert np.allclose((x @ restriction).T.to_numpy() @ (w * fit.residuals).to_numpy(), 0, atol=1e-12)
@@ -140,7 +109,9 @@ def test_woodbury_solve_matches_direct_solve(seed):
 @given(seeds)
 def test_betas_to_a_portfolio_average_to_one(seed):
     model = random_model(seed)
-    weights = pd.Series(np.random.default_rng(seed + 5).dirichlet(np.ones(len(model.stocks))), index=model.stocks)
+    weights = pd.Series(
+        np.random.default_rng(seed + 5).dirichlet(np.ones(len(model.stocks))), index=model.stocks
+    )
     beta = betas_to_portfolio(model, weights)
     assert np.isclose(weights @ beta, 1.0)
     sigma = model.covariance()
@@ -170,7 +141,7 @@ def test_sort_portfolio_is_dollar_neutral_and_long_the_top(seed, fraction):
     w = sort_portfolio_weights(values, fraction)
     assert np.allclose(w.sum(axis=1), 0.0)
     assert np.allclose(np.clip(w, 0, None).sum(axis=1), 1.0)
-    for row, weights in zip(values, w):
+    for row, weights in zip(values, w, strict=True):
         assert row[weights > 0].min() > row[weights < 0].max()  # longs rank above shorts
 
 

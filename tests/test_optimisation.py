@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
+from support import random_model
 
 from mini.decomposition import decompose_risk
 from mini.optimisation import (
@@ -18,7 +19,6 @@ from mini.optimisation import (
     minimum_tracking_error,
     minimum_tracking_error_bounded,
 )
-from test_identities import random_model
 
 SETTINGS = settings(max_examples=40, deadline=None)
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
@@ -39,8 +39,12 @@ def random_problem(seed: int, n: int = 10):
 def scipy_reference(q: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray, lo, hi, start) -> float:
     """Objective value ½wᵀQw − cᵀw reached by SLSQP, an independent solver."""
     result = minimize(
-        lambda w: 0.5 * w @ q @ w - c @ w, start, jac=lambda w: q @ w - c, method="SLSQP",
-        bounds=list(zip(lo, hi)), constraints=[{"type": "eq", "fun": lambda w: a @ w - b, "jac": lambda w: a}],
+        lambda w: 0.5 * w @ q @ w - c @ w,
+        start,
+        jac=lambda w: q @ w - c,
+        method="SLSQP",
+        bounds=list(zip(lo, hi, strict=True)),
+        constraints=[{"type": "eq", "fun": lambda w: a @ w - b, "jac": lambda w: a}],
         options={"ftol": 1e-14, "maxiter": 1000},
     )
     return float(0.5 * result.x @ q @ result.x - c @ result.x) if result.success else np.inf
@@ -90,7 +94,9 @@ def check_box_limited_solution(seed: int, tightness: float) -> None:
     assert np.isclose(w.abs().max(), limit, atol=1e-12)  # the limit binds
     q = 2.0 * sigma.to_numpy()
     ours = 0.5 * w.to_numpy() @ q @ w.to_numpy()
-    theirs = scipy_reference(q, np.zeros(len(w)), a.to_numpy(), b.to_numpy(), lower, upper, np.clip(free, -limit, limit))
+    theirs = scipy_reference(
+        q, np.zeros(len(w)), a.to_numpy(), b.to_numpy(), lower, upper, np.clip(free, -limit, limit)
+    )
     assert ours <= theirs + 1e-10
 
 
@@ -99,13 +105,16 @@ def check_box_limited_solution(seed: int, tightness: float) -> None:
 def test_bounded_mean_variance_is_optimal_long_only(seed):
     sigma, a, b, alpha = random_problem(seed)
     b[:] = 0.0  # active weights: zero budget, zero exposures; w = 0 is feasible
-    floor = pd.Series(-0.05, index=sigma.index)   # at most 5% underweight in any stock
+    floor = pd.Series(-0.05, index=sigma.index)  # at most 5% underweight in any stock
     cap = pd.Series(np.inf, index=sigma.index)
     w = mean_variance_bounded(sigma, alpha, a, b, 2.0, floor, cap)
     assert np.allclose(a @ w, b, atol=1e-10) and (w >= floor - 1e-12).all()
     q, c = 4.0 * sigma.to_numpy(), alpha.to_numpy()
     ours = 0.5 * w.to_numpy() @ q @ w.to_numpy() - c @ w.to_numpy()
-    assert ours <= scipy_reference(q, c, a.to_numpy(), b.to_numpy(), floor, [None] * len(w), np.zeros(len(w))) + 1e-10
+    assert (
+        ours
+        <= scipy_reference(q, c, a.to_numpy(), b.to_numpy(), floor, [None] * len(w), np.zeros(len(w))) + 1e-10
+    )
 
 
 @SETTINGS
@@ -120,7 +129,10 @@ def test_mean_variance_first_order_condition_and_scaling(seed, risk_aversion):
     assert np.allclose(a.to_numpy().T @ nu, gradient, atol=1e-10)
     # with zero targets, halving the risk aversion doubles every weight
     b[:] = 0.0
-    assert np.allclose(mean_variance(sigma, alpha, a, b, risk_aversion / 2), 2 * mean_variance(sigma, alpha, a, b, risk_aversion))
+    assert np.allclose(
+        mean_variance(sigma, alpha, a, b, risk_aversion / 2),
+        2 * mean_variance(sigma, alpha, a, b, risk_aversion),
+    )
 
 
 def test_minimodel_long_only_does_not_bind_but_a_cap_does(mm):

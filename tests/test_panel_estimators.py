@@ -10,7 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mini.constraints import industry_restrictions
-from mini.factor_portfolios import characteristic_portfolio, model_characteristic_portfolio, pure_factor_portfolios
+from mini.factor_portfolios import (
+    characteristic_portfolio,
+    model_characteristic_portfolio,
+    pure_factor_portfolios,
+)
 from mini.regression import panel_regression, regression_weights, weighted_r2
 from mini.risk_model import RiskModel
 from mini.simulation import fit_cross_sections, simulate_market
@@ -44,7 +48,9 @@ def test_panel_t_statistics_and_r2_match_a_single_period_computation(market, fit
     se = np.sqrt(np.einsum("kn,n,kn->k", p, e**2, p) * len(r) / (len(r) - n_free))
     assert np.allclose(fit.t_stats.iloc[t], (p @ r) / se, rtol=1e-9)
     residuals = pd.Series(e, index=x.index)
-    assert fit.r2_uncentred.iloc[t] == pytest.approx(weighted_r2(market.returns.iloc[t], residuals, w, centred=False))
+    assert fit.r2_uncentred.iloc[t] == pytest.approx(
+        weighted_r2(market.returns.iloc[t], residuals, w, centred=False)
+    )
 
 
 def test_panel_regression_is_unchanged_by_the_scale_of_the_weights(market, fit):
@@ -52,8 +58,9 @@ def test_panel_regression_is_unchanged_by_the_scale_of_the_weights(market, fit):
     pd.testing.assert_frame_equal(again.factor_returns, fit.factor_returns)
     columns = [market.factors.get_loc(name) for name in market.industries]
     restrictions = industry_restrictions(market.industry_weights().to_numpy(), columns, len(market.factors))
-    scaled = panel_regression(market.exposures, market.returns, np.sqrt(market.caps) * 1e3, restrictions,
-                              list(market.factors))
+    scaled = panel_regression(
+        market.exposures, market.returns, np.sqrt(market.caps) * 1e3, restrictions, list(market.factors)
+    )
     assert np.allclose(scaled.factor_returns, fit.factor_returns, rtol=1e-12, atol=1e-15)
 
 

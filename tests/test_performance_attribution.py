@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_identities import SETTINGS, seeds
+from support import SETTINGS, seeds
 
 from mini.attribution import (
     brinson_fachler,
@@ -27,7 +27,9 @@ def random_record(benchmark_returns, seed, sources=4):
     rng = np.random.default_rng(seed)
     periods = [f"t{i}" for i in range(len(benchmark_returns))]
     rb = pd.Series(benchmark_returns, index=periods)
-    contributions = pd.DataFrame(rng.normal(0, 0.01, (len(periods), sources)), index=periods, columns=list("abcd")[:sources])
+    contributions = pd.DataFrame(
+        rng.normal(0, 0.01, (len(periods), sources)), index=periods, columns=list("abcd")[:sources]
+    )
     return contributions, rb + contributions.sum(axis=1), rb
 
 
@@ -133,7 +135,9 @@ def test_brinson_fachler_by_hand():
     assert table.loc["X", "allocation"] == pytest.approx(0.2 * (rb_x - total_b))
     assert table.loc["X", "selection"] == pytest.approx(0.5 * (rp_x - rb_x))
     assert table.loc["X", "interaction"] == pytest.approx(0.2 * (rp_x - rb_x))
-    assert table.loc["Y", ["selection", "interaction"]].tolist() == pytest.approx([0.0, 0.0])  # one stock, same return
+    assert table.loc["Y", ["selection", "interaction"]].tolist() == pytest.approx(
+        [0.0, 0.0]
+    )  # one stock, same return
     assert table["total"].sum() == pytest.approx(wp @ r - wb @ r)
 
 
@@ -164,6 +168,8 @@ def test_brinson_fachler_rejects_bad_input(mm):
     with pytest.raises(ValueError, match="portfolio weights must sum to 1"):
         brinson_fachler(mm.portfolio * 2, mm.benchmark, mm.returns, mm.universe.industry)
     with pytest.raises(ValueError, match="sectors must be"):
-        brinson_fachler(mm.portfolio, mm.benchmark, mm.returns, mm.universe.industry.where(lambda s: s != "FIN"))
+        brinson_fachler(
+            mm.portfolio, mm.benchmark, mm.returns, mm.universe.industry.where(lambda s: s != "FIN")
+        )
     with pytest.raises(ValueError, match="sectors does not match"):
         brinson_fachler(mm.portfolio, mm.benchmark, mm.returns, mm.universe.industry.iloc[:-1])

@@ -14,8 +14,12 @@ def test_bar_chart_colours_by_sign():
     bars = fig.axes[0].patches
     assert len(bars) == 3
     assert [b.get_height() for b in bars] == [0.02, -0.01, 0.0]
-    assert bars[1].get_facecolor()[:3] == pytest.approx(tuple(int(NEGATIVE[i:i + 2], 16) / 255 for i in (1, 3, 5)))
-    assert bars[0].get_facecolor()[:3] == pytest.approx(tuple(int(POSITIVE[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    assert bars[1].get_facecolor()[:3] == pytest.approx(
+        tuple(int(NEGATIVE[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    )
+    assert bars[0].get_facecolor()[:3] == pytest.approx(
+        tuple(int(POSITIVE[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    )
 
 
 def test_waterfall_ends_at_the_total():
@@ -109,11 +113,14 @@ def _tick_labels_and_values(axis) -> tuple[list[str], np.ndarray]:
     return labels, axis.get_ticklocs()
 
 
-@pytest.mark.parametrize(("values", "expected_decimals"), [
-    (pd.Series({"a": 0.011, "b": -0.0046, "c": 0.0036}), 2),  # ticks every 0.25%
-    (pd.Series({"a": 0.25, "b": -0.12}), 0),  # ticks every 5%
-    (pd.Series({"a": 0.0196, "b": -0.0128}), 1),  # ticks every 0.5%
-])
+@pytest.mark.parametrize(
+    ("values", "expected_decimals"),
+    [
+        (pd.Series({"a": 0.011, "b": -0.0046, "c": 0.0036}), 2),  # ticks every 0.25%
+        (pd.Series({"a": 0.25, "b": -0.12}), 0),  # ticks every 5%
+        (pd.Series({"a": 0.0196, "b": -0.0128}), 1),  # ticks every 0.5%
+    ],
+)
 def test_percent_tick_labels_show_the_tick_values_exactly(values, expected_decimals):
     """Ticks every 0.25% must not be labelled 0.2%, 0.5%, 0.8%, nor 1% and 2% be 1.0%, 2.0%."""
     from mini.plotting import TickPercentFormatter
@@ -144,9 +151,15 @@ def test_curve_chart_draws_each_curve_on_its_own_x_values_and_marks_points():
 
     frontier = pd.Series([0.0, 0.01, 0.015], index=[0.0, 0.05, 0.10])
     line = pd.Series([0.0, 0.02], index=[0.0, 0.12])
-    ax = curve_chart({"long-only": frontier, "no limits": line}, "t", points={"optimum": (0.05, 0.01)}).axes[0]
+    ax = curve_chart({"long-only": frontier, "no limits": line}, "t", points={"optimum": (0.05, 0.01)}).axes[
+        0
+    ]
     drawn = ax.get_lines()
-    assert list(drawn[0].get_xdata()) == [0.0, 0.05, 0.10] and list(drawn[0].get_ydata()) == [0.0, 0.01, 0.015]
+    assert list(drawn[0].get_xdata()) == [0.0, 0.05, 0.10] and list(drawn[0].get_ydata()) == [
+        0.0,
+        0.01,
+        0.015,
+    ]
     assert list(drawn[1].get_xdata()) == [0.0, 0.12]
     assert list(drawn[2].get_xdata()) == [0.05] and drawn[2].get_marker() == "o"
     assert [t.get_text() for t in ax.texts] == ["optimum"]
@@ -170,8 +183,10 @@ def test_long_category_labels_are_slanted_and_short_ones_upright():
         fig.canvas.draw()
         return {label.get_rotation() for label in fig.axes[0].get_xticklabels()}
 
-    long_names = pd.Series(0.01, index=["ENERGY", "MATERIALS", "INDUSTRIALS", "CONSUMER", "HEALTH",
-                                        "FINANCIALS", "TECH", "TELECOM"])
+    long_names = pd.Series(
+        0.01,
+        index=["ENERGY", "MATERIALS", "INDUSTRIALS", "CONSUMER", "HEALTH", "FINANCIALS", "TECH", "TELECOM"],
+    )
     assert rotations(bar_chart(long_names, "t")) == {45.0}
     assert rotations(bar_chart(pd.Series(0.01, index=["MKT", "TECH", "FIN"]), "t")) == {0.0}
     stocks = ["AXIOM", "BINARY", "CIPHER", "DIGIT", "EVERGREEN", "FIDELIS", "GUARDIAN", "HARVEST", "INDIGO"]
@@ -181,10 +196,14 @@ def test_long_category_labels_are_slanted_and_short_ones_upright():
 def test_line_chart_over_integer_periods_has_integer_ticks_and_its_legend_below():
     from mini.plotting import line_chart
 
-    fig = line_chart(pd.DataFrame({"a": np.linspace(0, 1, 20), "b": np.linspace(1, 0, 20)}), "t", percent=False)
+    fig = line_chart(
+        pd.DataFrame({"a": np.linspace(0, 1, 20), "b": np.linspace(1, 0, 20)}), "t", percent=False
+    )
     ticks = fig.axes[0].get_xticks()
     assert np.allclose(ticks, np.round(ticks))
     [legend] = fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["a", "b"]
     fig.canvas.draw()
-    assert legend.get_window_extent().y1 <= fig.axes[0].get_window_extent().y0  # under the axes, not on the lines
+    assert (
+        legend.get_window_extent().y1 <= fig.axes[0].get_window_extent().y0
+    )  # under the axes, not on the lines

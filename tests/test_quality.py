@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from mini.quality import quality_gates
 from mini.risk_model import RiskModel
 
@@ -11,8 +9,13 @@ STYLES = ["VALUE", "MOM", "SIZE"]
 
 
 def gates(mm, model=None, caps=None, f=None):
-    return quality_gates(model or mm.risk_model, caps if caps is not None else mm.benchmark, STYLES,
-                         f if f is not None else mm.month1.factor_returns, mm.universe.industry_weights)
+    return quality_gates(
+        model or mm.risk_model,
+        caps if caps is not None else mm.benchmark,
+        STYLES,
+        f if f is not None else mm.month1.factor_returns,
+        mm.universe.industry_weights,
+    )
 
 
 def test_minimodel_passes_every_gate(mm):

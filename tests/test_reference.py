@@ -7,7 +7,8 @@ import pytest
 
 pytest.importorskip("skfolio", reason="skfolio is not importable (it is in requirements.txt)")
 
-from mini.reference import skfolio_factor_returns, skfolio_model, skfolio_panel  # noqa: E402
+from skfolio_crosscheck import skfolio_factor_returns, skfolio_model, skfolio_panel  # noqa: E402
+
 from mini.simulation import fit_cross_sections, simulate_market  # noqa: E402
 
 TOLERANCE = 1e-10  # both solve the same normal equations; only rounding differs

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
-from test_identities import SETTINGS, random_model, seeds
+from support import SETTINGS, random_model, seeds
 
 from mini.decomposition import decompose_risk, pairwise_factor_contributions
 

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS, random_industry_market, seeds
 
 from mini.constraints import industry_constraint, restriction_matrix
 from mini.regression import shrunk_regression
-from tests.test_identities import SETTINGS, random_industry_market, seeds
 
 
 def shrunk_case(seed: int, scale: float):

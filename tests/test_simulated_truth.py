@@ -32,7 +32,10 @@ def test_regime_chain_has_the_stated_transition_probabilities(long_market):
 
 def test_crisis_factor_volatility_is_the_multiplier_times_calm(long_market):
     crisis = long_market.regime == "crisis"
-    ratio = long_market.factor_returns.loc[crisis, "MKT"].std() / long_market.factor_returns.loc[~crisis, "MKT"].std()
+    ratio = (
+        long_market.factor_returns.loc[crisis, "MKT"].std()
+        / long_market.factor_returns.loc[~crisis, "MKT"].std()
+    )
     assert ratio == pytest.approx(2.0, rel=0.15)
     assert np.allclose(long_market.regime_factor_cov[1], 4.0 * long_market.regime_factor_cov[0])
 
@@ -46,8 +49,9 @@ def test_factor_volatilities_are_in_the_stated_ranges(long_market):
 
 
 def test_specific_returns_are_fat_tailed_with_the_stated_volatilities(long_market):
-    specific = long_market.returns.to_numpy() - np.einsum("tnk,tk->tn", long_market.exposures,
-                                                          long_market.factor_returns.to_numpy())
+    specific = long_market.returns.to_numpy() - np.einsum(
+        "tnk,tk->tn", long_market.exposures, long_market.factor_returns.to_numpy()
+    )
     scaled = specific / (long_market.specific_vol.to_numpy() / np.sqrt(12))
     assert scaled.std() == pytest.approx(1.0, rel=0.03)
     assert stats.kurtosis(scaled.ravel()) > 2.0  # Student-t with 5 dof: excess kurtosis 6; normal: 0
@@ -68,13 +72,13 @@ def test_caps_are_log_normal(wide_market):
 def test_industries_have_unequal_sizes_and_every_stock_one_industry(wide_market):
     counts = wide_market.industry.value_counts()
     assert counts.min() >= 5 and counts.max() > 2 * counts.min()
-    dummies = wide_market.exposures[:, :, 1:1 + len(wide_market.industries)]
+    dummies = wide_market.exposures[:, :, 1 : 1 + len(wide_market.industries)]
     assert np.all(dummies.sum(axis=2) == 1.0)
     assert np.all(wide_market.exposures[:, :, 0] == 1.0)
 
 
 def test_styles_are_standardised_in_every_period(wide_market):
-    weights = (wide_market.caps.to_numpy() / wide_market.caps.to_numpy().sum(axis=1, keepdims=True))
+    weights = wide_market.caps.to_numpy() / wide_market.caps.to_numpy().sum(axis=1, keepdims=True)
     for style in ("VALUE", "MOM", "SIZE"):
         x = wide_market.exposures[:, :, wide_market.factors.get_loc(style)]
         assert np.allclose(np.sum(weights * x, axis=1), 0.0, atol=1e-12)
@@ -85,6 +89,7 @@ def test_style_exposures_drift_slowly(wide_market):
     def persistence(style: str) -> float:
         x = wide_market.exposures[:, :, wide_market.factors.get_loc(style)]
         return float(np.mean([np.corrcoef(x[t], x[t + 1])[0, 1] for t in range(len(x) - 1)]))
+
     assert persistence("SIZE") > 0.99
     assert persistence("VALUE") > 0.97
     assert 0.8 < persistence("MOM") < 0.97

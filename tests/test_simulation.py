@@ -62,7 +62,9 @@ def test_returns_follow_the_factor_model(market):
 def test_panel_regression_matches_single_period(market, fit):
     for t in (0, 23, 47):
         one = cross_sectional_regression(
-            market.exposures_at(t), market.returns.iloc[t], regression_weights(market.caps.iloc[t]),
+            market.exposures_at(t),
+            market.returns.iloc[t],
+            regression_weights(market.caps.iloc[t]),
             market.restriction_at(t),
         )
         assert np.allclose(one.factor_returns, fit.factor_returns.iloc[t], atol=1e-12)

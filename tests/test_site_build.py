@@ -28,8 +28,11 @@ PAGES = [TOC["root"]] + CHAPTERS
 @pytest.fixture(scope="module")
 def site() -> Path:
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"The site is not built ({SITE} is missing): run `make book` first "
-                    "(`make test` builds it before testing).", pytrace=False)
+        pytest.fail(
+            f"The site is not built ({SITE} is missing): run `make book` first "
+            "(`make test` builds it before testing).",
+            pytrace=False,
+        )
     return SITE
 
 
@@ -39,8 +42,11 @@ def html(site: Path, page: str) -> str:
 
 def test_the_site_has_exactly_the_books_pages(site):
     """No stray page (a README, a notebook left next to a chapter): only the TOC's pages."""
-    built = {p.relative_to(site).as_posix() for p in site.rglob("*.html")
-             if not p.relative_to(site).as_posix().startswith(("_static/", "_sources/", "_images/"))}
+    built = {
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if not p.relative_to(site).as_posix().startswith(("_static/", "_sources/", "_images/"))
+    }
     assert built == {f"{p}.html" for p in PAGES} | {"index.html", "search.html", "genindex.html"}
 
 
@@ -51,8 +57,12 @@ def test_the_site_has_exactly_the_books_pages(site):
 def test_pages_load_no_asset_from_the_network(site, page):
     text = html(site, page)
     remote = re.findall(r"<(?:script|img|iframe)[^>]*\ssrc=\"(https?:|//)[^\"]*\"", text)
-    remote += re.findall(r"<link[^>]*\shref=\"((?:https?:|//)[^\"]*)\"[^>]*rel=\"(?:stylesheet|preload|icon)\"", text)
-    remote += re.findall(r"<link[^>]*rel=\"(?:stylesheet|preload|icon)\"[^>]*\shref=\"((?:https?:|//)[^\"]*)\"", text)
+    remote += re.findall(
+        r"<link[^>]*\shref=\"((?:https?:|//)[^\"]*)\"[^>]*rel=\"(?:stylesheet|preload|icon)\"", text
+    )
+    remote += re.findall(
+        r"<link[^>]*rel=\"(?:stylesheet|preload|icon)\"[^>]*\shref=\"((?:https?:|//)[^\"]*)\"", text
+    )
     assert remote == []
     assert not re.search(r"cdn\.jsdelivr|unpkg\.com|cdnjs|googleapis", text), "a CDN is named in the page"
 
@@ -61,7 +71,9 @@ def test_mathjax_is_served_from_the_site(site):
     with_math = [c for c in CHAPTERS if 'class="math' in html(site, c)]
     assert with_math, "no chapter has math?"
     for chapter in with_math:
-        assert re.search(r'<script[^>]*src="\.\./_static/mathjax/tex-chtml\.js[?"]', html(site, chapter)), chapter
+        assert re.search(r'<script[^>]*src="\.\./_static/mathjax/tex-chtml\.js[?"]', html(site, chapter)), (
+            chapter
+        )
     assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
     assert (site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
 
@@ -99,8 +111,9 @@ def test_each_chapter_downloads_as_md_and_ipynb(site, chapter):
     for suffix in (".md", ".ipynb"):
         assert f'_sources/{chapter}{suffix}"' in text, f"no {suffix} download button"
         assert (site / "_sources" / f"{chapter}{suffix}").is_file()
-    assert (site / "_sources" / f"{chapter}.md").read_text(encoding="utf-8") == \
-        (ROOT / f"{chapter}.md").read_text(encoding="utf-8"), f"{name}.md is not the chapter's source"
+    assert (site / "_sources" / f"{chapter}.md").read_text(encoding="utf-8") == (
+        ROOT / f"{chapter}.md"
+    ).read_text(encoding="utf-8"), f"{name}.md is not the chapter's source"
     notebook = json.loads((site / "_sources" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
     cells = notebook["cells"]
     assert cells[0]["metadata"].get("book_setup"), "the notebook lacks the setup cell that fetches mini"
@@ -116,7 +129,9 @@ def test_launch_buttons_open_the_chapter_on_binder_and_colab(site, chapter):
     branch = CONFIG["repository"]["branch"]
     binder = f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{chapter}.md"
     assert binder in text
-    colab = re.search(rf'https://colab\.research\.google\.com/github/{re.escape(repo)}/blob/[\w.-]+/([^"]+)"', text)
+    colab = re.search(
+        rf'https://colab\.research\.google\.com/github/{re.escape(repo)}/blob/[\w.-]+/([^"]+)"', text
+    )
     assert colab and colab.group(1) == f"_sources/{chapter}.ipynb"
 
 
@@ -126,7 +141,8 @@ def test_binder_opens_the_myst_chapters_as_notebooks():
     assert "-r ../requirements.txt" in requirements and "jupyterlab" in requirements
     assert "jupytext" in (ROOT / "requirements.txt").read_text(encoding="utf-8")
     viewers = json.loads((binder / "overrides.json").read_text(encoding="utf-8"))[
-        "@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+        "@jupyterlab/docmanager-extension:plugin"
+    ]["defaultViewers"]
     assert viewers["markdown"] == viewers["myst"] == "Jupytext Notebook"
     post_build = (binder / "postBuild").read_text(encoding="utf-8")
     assert "mini-book.pth" in post_build and "overrides.json" in post_build
@@ -167,11 +183,9 @@ def test_the_appendix_data_table_keeps_its_formats(site):
 
 
 def _book_site():
-    sys.path.insert(0, str(ROOT / ".book"))
-    spec = importlib.util.spec_from_file_location("book_site_under_test", ROOT / ".book" / "book_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    if str(ROOT / "_ext") not in sys.path:
+        sys.path.insert(0, str(ROOT / "_ext"))
+    return importlib.import_module("book_site")
 
 
 def test_the_execution_cache_key_follows_minis_source(tmp_path):

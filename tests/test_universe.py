@@ -29,6 +29,7 @@ def frame(**columns) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- estimation universe
 
+
 def test_each_rule_excludes_on_its_own():
     s = frame(cap=[2.0, 0.5, 2.0, 2.0], adv=[10.0, 10.0, 1.0, 10.0], history=[24, 24, 24, 6])
     member = estimation_universe(s.cap, s.adv, s.history, **RULES)
@@ -54,7 +55,10 @@ def test_buffer_keeps_incumbents_but_not_newcomers():
 def test_buffer_applies_to_liquidity_but_not_to_history():
     s = frame(cap=[2.0, 2.0], adv=[4.5, 10.0], history=[24, 11])
     previous = pd.Series([True, True], index=s.index)
-    assert estimation_universe(s.cap, s.adv, s.history, previous, buffer=0.2, **RULES).tolist() == [True, False]
+    assert estimation_universe(s.cap, s.adv, s.history, previous, buffer=0.2, **RULES).tolist() == [
+        True,
+        False,
+    ]
 
 
 def test_incumbent_below_the_buffered_threshold_leaves():
@@ -129,6 +133,7 @@ def test_path_and_changes_reject_bad_input():
 
 # ---------------------------------------------------------------- effective number
 
+
 def test_effective_number_of_equal_and_concentrated_weights():
     assert effective_number(pd.Series([0.25] * 4)) == pytest.approx(4.0)
     assert effective_number(pd.Series([1.0, 0.0, 0.0])) == pytest.approx(1.0)
@@ -163,6 +168,7 @@ def test_effective_number_rejects_bad_weights():
 
 
 # ---------------------------------------------------------------- covered stocks
+
 
 def test_standardise_like_reproduces_standardise(mm):
     weights = mm.universe.cap_weights

@@ -64,15 +64,20 @@ def browser_unavailable() -> str | None:
 def skip_or_fail(reason: str, module: bool = False) -> None:
     """Skip with a one-line reason; under CI (``CI`` set) fail instead."""
     if os.environ.get("CI"):
-        pytest.fail(f"the browser suite cannot run under CI: {reason}; .ci/run installs Chromium", pytrace=False)
+        pytest.fail(
+            f"the browser suite cannot run under CI: {reason}; .ci/run installs Chromium", pytrace=False
+        )
     pytest.skip(f"browser tests skipped: {reason}", allow_module_level=module)
 
 
 @pytest.fixture(scope="session")
 def site() -> Path:
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"The site is not built ({SITE} is missing): run `make book` first "
-                    "(`make test` builds it before testing).", pytrace=False)
+        pytest.fail(
+            f"The site is not built ({SITE} is missing): run `make book` first "
+            "(`make test` builds it before testing).",
+            pytrace=False,
+        )
     return SITE
 
 

@@ -53,7 +53,9 @@ COLLECT = """() => {
     prev_href: prev ? prev.getAttribute('href') : null,
     next_href: next ? next.getAttribute('href') : null,
     copy_buttons: main.querySelectorAll('button.copybtn').length,
-    code_blocks: main.querySelectorAll('div.cell_input div.highlight, div.highlight-python div.highlight, div.highlight-ipython3 div.highlight').length,
+    code_blocks: main.querySelectorAll(
+        'div.cell_input div.highlight, div.highlight-python div.highlight, '
+        + 'div.highlight-ipython3 div.highlight').length,
   };
 }"""
 
@@ -116,13 +118,25 @@ class Reader:
                 if self.recording:
                     getattr(report, kind).append(self.mode_prefix + message)
 
-            page.on("console", lambda msg: msg.type == "error" and record(
-                "console_errors", f"{msg.text} ({msg.location.get('url', '')})"))
+            page.on(
+                "console",
+                lambda msg: (
+                    msg.type == "error"
+                    and record("console_errors", f"{msg.text} ({msg.location.get('url', '')})")
+                ),
+            )
             page.on("pageerror", lambda error: record("console_errors", f"uncaught: {error}"))
-            page.on("requestfailed", lambda request: record(
-                "failed_requests", f"{request.url}: {request.failure}"))
-            page.on("response", lambda response: response.status >= 400 and record(
-                "failed_requests", f"{response.url}: HTTP {response.status}"))
+            page.on(
+                "requestfailed",
+                lambda request: record("failed_requests", f"{request.url}: {request.failure}"),
+            )
+            page.on(
+                "response",
+                lambda response: (
+                    response.status >= 400
+                    and record("failed_requests", f"{response.url}: HTTP {response.status}")
+                ),
+            )
         return context, page
 
     @staticmethod
@@ -154,7 +168,9 @@ class Reader:
             self.wait_for_math(page)
             page.evaluate("async () => { await document.fonts.ready; }")
             # JPEG: a tall page encodes in half the time of a PNG, and stays legible.
-            page.screenshot(path=str(self.screenshots / f"{name}.jpg"), full_page=True, type="jpeg", quality=80)
+            page.screenshot(
+                path=str(self.screenshots / f"{name}.jpg"), full_page=True, type="jpeg", quality=80
+            )
             report.shown_code = page.evaluate(SHOWN_CODE)
             page.evaluate(OPEN_ALL)
             self.settle(page)
@@ -170,8 +186,12 @@ class Reader:
                 runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}
             })""")
             report.axe_violations = [
-                {"id": v["id"], "impact": v["impact"], "help": v["help"],
-                 "targets": [n["target"] for n in v["nodes"]][:5]}
+                {
+                    "id": v["id"],
+                    "impact": v["impact"],
+                    "help": v["help"],
+                    "targets": [n["target"] for n in v["nodes"]][:5],
+                }
                 for v in results["violations"]
             ]
 

@@ -64,17 +64,23 @@ def test_every_math_element_is_typeset(reader, path):
 
 @pytest.mark.parametrize("path", ALL_PAGES)
 def test_every_image_is_loaded_with_nonzero_size(reader, path):
-    broken = [img for img in reader.report(path).images
-              if not (img["complete"] and img["naturalWidth"] > 0 and img["naturalHeight"] > 0)
-              or (img["visible"] and (img["width"] <= 0 or img["height"] <= 0))]
+    broken = [
+        img
+        for img in reader.report(path).images
+        if not (img["complete"] and img["naturalWidth"] > 0 and img["naturalHeight"] > 0)
+        or (img["visible"] and (img["width"] <= 0 or img["height"] <= 0))
+    ]
     assert broken == [], f"{path}: images that did not load or have no size"
 
 
 @pytest.mark.parametrize("path", ALL_PAGES)
 def test_no_glue_or_execution_error_text_is_visible(reader, path):
     report = reader.report(path)
-    found = [f"{what}: …{report.text[max(0, m.start() - 40):m.end() + 40]!r}…"
-             for pattern, what in BAD_TEXT for m in pattern.finditer(report.text)]
+    found = [
+        f"{what}: …{report.text[max(0, m.start() - 40) : m.end() + 40]!r}…"
+        for pattern, what in BAD_TEXT
+        for m in pattern.finditer(report.text)
+    ]
     assert found == [], f"{path} shows text a reader must not see"
     assert report.visible_error_outputs == 0, f"{path} shows stderr or error output cells"
 
@@ -82,7 +88,7 @@ def test_no_glue_or_execution_error_text_is_visible(reader, path):
 @pytest.mark.parametrize("path", ALL_PAGES)
 def test_no_number_is_shown_as_negative_zero(reader, path):
     text = reader.report(path).text
-    found = [text[max(0, m.start() - 50):m.end() + 10] for m in NEGATIVE_ZERO.finditer(text)]
+    found = [text[max(0, m.start() - 50) : m.end() + 10] for m in NEGATIVE_ZERO.finditer(text)]
     assert found == [], f"{path} shows a negative zero"
 
 
@@ -95,8 +101,12 @@ def test_no_serious_or_critical_accessibility_violations(reader, path):
 @pytest.mark.parametrize("path", PAGES)
 def test_page_reads_as_prose_with_the_plumbing_hidden(reader, path):
     """Glue and pinning cells are removed (remove-cell) or folded away (hide-input)."""
-    plumbing = [line.strip() for code in reader.report(path).shown_code for line in code.splitlines()
-                if re.search(r"\b(publish|publish_all|pinned|glue)\(", line)]
+    plumbing = [
+        line.strip()
+        for code in reader.report(path).shown_code
+        for line in code.splitlines()
+        if re.search(r"\b(publish|publish_all|pinned|glue)\(", line)
+    ]
     assert plumbing == [], f"{path} shows publishing code a reader does not need"
 
 
@@ -109,8 +119,11 @@ def test_code_cells_have_a_copy_button(reader, path):
 @pytest.mark.parametrize("path", PAGES)
 def test_figures_stay_legible_in_dark_mode(reader, path):
     """In dark mode the theme puts content images on white; the book's figures are white too."""
-    not_white = [entry for entry in reader.report(path).dark_image_backgrounds
-                 if not entry.endswith("rgb(255, 255, 255)")]
+    not_white = [
+        entry
+        for entry in reader.report(path).dark_image_backgrounds
+        if not entry.endswith("rgb(255, 255, 255)")
+    ]
     assert not_white == [], f"{path}: images without a white background in dark mode"
 
 
@@ -147,10 +160,13 @@ def test_next_links_walk_the_whole_book(reader, base_url):
         context.close()
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("tracking error", "chapters/02-the-factor-model-equation.html"),
-    ("specific returns", "chapters/02-the-factor-model-equation.html"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("tracking error", "chapters/02-the-factor-model-equation.html"),
+        ("specific returns", "chapters/02-the-factor-model-equation.html"),
+    ],
+)
 def test_search_finds_the_chapter(reader, base_url, query, expected):
     """The search box on a chapter page leads to a results page that lists the chapter."""
     context, page = reader.new_page()
@@ -163,9 +179,10 @@ def test_search_finds_the_chapter(reader, base_url, query, expected):
         page.wait_for_url(re.compile(r"search\.html\?q="))
         results = page.locator("#search-results ul.search li a")
         results.first.wait_for(timeout=15_000)
-        hrefs = [urlparse(urljoin(page.url, h)).path.lstrip("/") for h in
-                 results.evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+        hrefs = [
+            urlparse(urljoin(page.url, h)).path.lstrip("/")
+            for h in results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        ]
         assert expected in hrefs
     finally:
         context.close()
-

@@ -1,4 +1,7 @@
-r"""Cross-checks against an independent open-source implementation (skfolio).
+r"""Cross-checks of mini against an independent open-source implementation (skfolio).
+
+Not part of the taught library: it serves tests/test_reference.py and
+benchmarks/pipeline.py, and no chapter uses it.
 
 A reader who trusts every number deserves a second opinion. skfolio's
 ``CharacteristicsFactorModel`` estimates factor returns by the same constrained
@@ -62,9 +65,13 @@ def skfolio_panel(market: SimulatedMarket) -> Any:
     for style in STYLES:
         column = market.exposures[:, :, market.factors.get_loc(style)]
         fields[style.lower()] = np.vstack([column, column[-1:]])
-    panel = AssetPanel(fields=fields, observations=np.arange(n_periods + 1), asset_names=np.asarray(market.stocks))
+    panel = AssetPanel(
+        fields=fields, observations=np.arange(n_periods + 1), asset_names=np.asarray(market.stocks)
+    )
     codes = market.industry.map({name: k for k, name in enumerate(market.industries)}).to_numpy()
-    panel.add_categorical_field(name="industry", values=np.tile(codes, (n_periods + 1, 1)), levels=market.industries)
+    panel.add_categorical_field(
+        name="industry", values=np.tile(codes, (n_periods + 1, 1)), levels=market.industries
+    )
     return panel
 
 
@@ -92,17 +99,25 @@ def skfolio_model(market: SimulatedMarket, half_life: float = 90.0) -> Any:
         ("industry", OneHotCategoricalFactors(category="industry", family="industry")),
     ]
     for style in STYLES:
-        factors.append((style, FixedWeightedFactor(
-            descriptors=[(style.lower(), Passthrough(style.lower()))],
-            outlier_transformer="passthrough", scoring_transformer="passthrough",
-        )))
+        factors.append(
+            (
+                style,
+                FixedWeightedFactor(
+                    descriptors=[(style.lower(), Passthrough(style.lower()))],
+                    outlier_transformer="passthrough",
+                    scoring_transformer="passthrough",
+                ),
+            )
+        )
     return CharacteristicsFactorModel(
         factors=factors,
         constrained_families=[("industry", market.industries[-1])],
         regression_mcap_power=0.5,
         benchmark_mcap_power=1.0,
         min_regression_assets=len(market.factors),
-        factor_prior_estimator=EmpiricalPrior(covariance_estimator=EWCovariance(half_life=half_life, min_observations=1)),
+        factor_prior_estimator=EmpiricalPrior(
+            covariance_estimator=EWCovariance(half_life=half_life, min_observations=1)
+        ),
         idio_variance_estimator=EWVariance(half_life=half_life, min_observations=1),
     )
 

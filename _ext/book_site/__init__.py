@@ -12,7 +12,7 @@ It does four things the stock Jupyter Book 1.x does not:
 2. **llms.txt and llms-full.txt** in the site root (``build-finished``): an index of
    the chapters with one-line summaries, and the whole book as one Markdown file made
    from the resolved doctrees, so every glued figure shows its computed value
-   (see ``llms.py``).
+   (see ``book_site/llms.py``).
 3. **Notebooks that run anywhere.** The downloadable ``.ipynb`` of each chapter (and the
    copy Colab opens) carries its outputs (merged back from the cache: in cache mode
    myst-nb writes the unexecuted notebook) and gets a first cell that fetches `mini`
@@ -28,16 +28,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import llms  # noqa: E402  (lives next to this file)
+from . import llms
 
 LOGGER = logging.getLogger(__name__)
 CACHE_PREFIX = ".jupyter_cache-"
@@ -47,9 +44,10 @@ def mini_source_hash(srcdir: Path) -> str:
     """A short hash of everything a chapter's output depends on besides its own cells."""
     digest = hashlib.sha256()
     files = sorted(
-        path for path in (srcdir / "mini").rglob("*")
+        path
+        for path in (srcdir / "mini").rglob("*")
         if "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo")
-    ) + [srcdir / "requirements.txt"]
+    ) + [srcdir / "requirements.txt", srcdir / "pyproject.toml"]
     for path in files:
         if path.is_file():
             digest.update(path.relative_to(srcdir).as_posix().encode())
@@ -87,22 +85,25 @@ def drop_thebe(app: Sphinx) -> None:
     unwanted = {"init_thebe_core", "update_thebe_context"}  # its stylesheet stays, locally
     for listeners in app.events.listeners.values():
         listeners[:] = [
-            listener for listener in listeners
-            if not (getattr(listener.handler, "__module__", "") == "sphinx_thebe"
-                    and listener.handler.__name__ in unwanted)
+            listener
+            for listener in listeners
+            if not (
+                getattr(listener.handler, "__module__", "") == "sphinx_thebe"
+                and listener.handler.__name__ in unwanted
+            )
         ]
 
 
 # --- notebooks that run outside the repository --------------------------------------
 
-SETUP_CELL = '''\
+SETUP_CELL = """\
 # Setup, for running this notebook outside the book's repository (Colab, a download).
 # Inside the repository (or on Binder) `mini` is importable and this cell does nothing.
 import importlib.util, subprocess, sys
 if importlib.util.find_spec("mini") is None:
     subprocess.run(["git", "clone", "--depth=1", "{repo}", "factor-risk-primer"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "myst-nb>=1.1,<2"], check=True)
-    sys.path.insert(0, "factor-risk-primer")'''
+    sys.path.insert(0, "factor-risk-primer")"""
 
 
 def _repository(app: Sphinx) -> tuple[str, str]:
@@ -141,14 +142,17 @@ def portable_notebooks(app: Sphinx, pagename: str, templatename: str, context: d
         notebook = with_cached_outputs(app, json.loads(path.read_text(encoding="utf-8")))
         cells = notebook.get("cells", [])
         if not (cells and cells[0].get("metadata", {}).get("book_setup")):
-            cells.insert(0, {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": "book-setup",
-                "metadata": {"book_setup": True},
-                "outputs": [],
-                "source": SETUP_CELL.format(repo=repo_url + ".git").splitlines(keepends=True),
-            })
+            cells.insert(
+                0,
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": "book-setup",
+                    "metadata": {"book_setup": True},
+                    "outputs": [],
+                    "source": SETUP_CELL.format(repo=repo_url + ".git").splitlines(keepends=True),
+                },
+            )
             notebook["cells"] = cells
             path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

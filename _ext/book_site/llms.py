@@ -131,7 +131,9 @@ def _pipe_table(rows: list[list[str]], header_rows: int = 1) -> str:
     header_rows = max(1, min(header_rows, len(rows)))
     # Several header rows (pandas puts the index name on a row of its own): merge them,
     # naming a column once where the index and the columns share a name ("stock").
-    header = [" ".join(dict.fromkeys(filter(None, col))).strip() for col in zip(*rows[:header_rows])]
+    header = [
+        " ".join(dict.fromkeys(filter(None, col))).strip() for col in zip(*rows[:header_rows], strict=False)
+    ]
     cell = lambda s: s.replace("|", r"\|")  # noqa: E731
     lines = ["| " + " | ".join(cell(c) for c in header) + " |", "|" + "---|" * width]
     lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows[header_rows:]]
@@ -220,7 +222,9 @@ class MarkdownRenderer:
 
     def block(self, node: nodes.Node, level: int) -> list[str]:  # noqa: C901 (a dispatcher)
         name = type(node).__name__
-        if isinstance(node, (nodes.target, nodes.comment, nodes.system_message, nodes.substitution_definition)):
+        if isinstance(
+            node, (nodes.target, nodes.comment, nodes.system_message, nodes.substitution_definition)
+        ):
             return []
         if isinstance(node, nodes.compound) and "toctree-wrapper" in node.get("classes", []):
             return []  # the table of contents: llms-full.txt itself follows the parts
@@ -260,7 +264,9 @@ class MarkdownRenderer:
         if isinstance(node, nodes.definition_list):
             return self.definition_list(node, level)
         if isinstance(node, nodes.Admonition) or name in (
-            "exercise_enumerable_node", "exercise_node", "solution_node",
+            "exercise_enumerable_node",
+            "exercise_node",
+            "solution_node",
         ):
             return self.admonition(node, level)
         if isinstance(node, (nodes.block_quote,)):
@@ -278,7 +284,11 @@ class MarkdownRenderer:
         anchor = "#" + node["ids"][0] if node.get("ids") else ""
         number = self.secnumbers.get(anchor) if level > 1 else self.secnumbers.get("")
         if number:
-            text = f"{'.'.join(map(str, number))}. {text}" if level == 1 else f"{'.'.join(map(str, number))} {text}"
+            text = (
+                f"{'.'.join(map(str, number))}. {text}"
+                if level == 1
+                else f"{'.'.join(map(str, number))} {text}"
+            )
         body = [block for block in self.blocks(node, level + 1) if block.strip()]
         if not text:  # an untitled section (the body of an exercise): just its content
             return body
@@ -303,8 +313,13 @@ class MarkdownRenderer:
         rows, header_rows = [], 0
         for part in node.findall(lambda n: isinstance(n, (nodes.thead, nodes.tbody))):
             for row in part.findall(nodes.row):
-                cells = [" ".join(self.paragraph_text(p) if isinstance(p, nodes.paragraph) else self.inlines(p)
-                                  for p in entry.children) for entry in row.findall(nodes.entry)]
+                cells = [
+                    " ".join(
+                        self.paragraph_text(p) if isinstance(p, nodes.paragraph) else self.inlines(p)
+                        for p in entry.children
+                    )
+                    for entry in row.findall(nodes.entry)
+                ]
                 rows.append(cells)
                 if isinstance(part, nodes.thead):
                     header_rows += 1
