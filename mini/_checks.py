@@ -32,37 +32,59 @@ def of_type(value: object, kind: type | tuple[type, ...], name: str, described: 
         raise InputTypeError(f"{name} must be {described}, got {type(value).__name__}")
 
 
-def number(value: object, name: str) -> float:
-    """Return a real, finite scalar as a float (NaN, infinities, strings and bools rejected)."""
+def number(value: object, name: str, described: str = "a finite number") -> float:
+    """Return a real, finite scalar as a float; NaN, infinities, strings and bools are
+    rejected with the message "``name`` must be ``described``"."""
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputTypeError(f"{name} must be a number, got {type(value).__name__}")
+        raise InputTypeError(f"{name} must be {described}, got {type(value).__name__}")
     if not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
+        raise ValueError(f"{name} must be {described}, got {value}")
     return float(value)
 
 
-def positive(value: object, name: str) -> float:
+def positive(value: object, name: str, described: str = "positive") -> float:
     """Return a real, finite, strictly positive scalar as a float."""
-    value = number(value, name)
+    value = number(value, name, described)
     if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value:g}")
+        raise ValueError(f"{name} must be {described}, got {value:g}")
     return value
 
 
-def whole(value: object, name: str, minimum: int) -> int:
-    """Return an integer of at least ``minimum`` (floats and bools rejected)."""
+def whole(value: object, name: str, minimum: int, described: str | None = None) -> int:
+    """Return an integer of at least ``minimum`` (floats, NaN and bools rejected)."""
+    described = described or f"a whole number of at least {minimum}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InputTypeError(f"{name} must be a whole number, got {type(value).__name__}")
+        raise InputTypeError(f"{name} must be {described}, got {type(value).__name__} {value!r}")
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+        raise ValueError(f"{name} must be {described}, got {value}")
     return int(value)
+
+
+def unique(labels: pd.Index, name: str, axis: str = "") -> None:
+    """Require labels without repeats (``axis`` says which, e.g. "row", in the message)."""
+    if not labels.is_unique:
+        repeated = sorted(labels[labels.duplicated()])
+        raise ValueError(f"{name} has duplicate {axis + ' ' if axis else ''}labels: {repeated}")
+
+
+def label_index(labels: Iterable[object], name: str, length: int, what: str) -> pd.Index:
+    """``labels`` as a pandas Index of ``length`` distinct labels, one per ``what``."""
+    of_type(labels, Iterable, name, "a sequence of labels")
+    index = pd.Index(list(labels))
+    if len(index) != length:
+        raise ValueError(f"{len(index)} {name} for {length} {what}")
+    unique(index, name)
+    return index
 
 
 def finite_array(values: object, name: str, ndim: int | None = None) -> np.ndarray:
     """Return ``values`` as a float array, rejecting NaN, infinities and wrong rank."""
-    array = np.asarray(values, dtype=float)
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputTypeError(f"{name} must be numeric, got {type(values).__name__}") from None
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
@@ -74,8 +96,7 @@ def finite_array(values: object, name: str, ndim: int | None = None) -> np.ndarr
 def finite_series(series: pd.Series, name: str) -> pd.Series:
     """Check a labelled vector: a Series with unique labels and finite values."""
     of_type(series, pd.Series, name, "a pandas Series")
-    if not series.index.is_unique:
-        raise ValueError(f"{name} has duplicate labels: {sorted(series.index[series.index.duplicated()])}")
+    unique(series.index, name)
     finite_array(series.to_numpy(), name)
     return series.astype(float)
 
@@ -83,9 +104,8 @@ def finite_series(series: pd.Series, name: str) -> pd.Series:
 def finite_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Check a labelled matrix: a DataFrame with unique labels and finite values."""
     of_type(frame, pd.DataFrame, name, "a pandas DataFrame")
-    for axis, labels in (("row", frame.index), ("column", frame.columns)):
-        if not labels.is_unique:
-            raise ValueError(f"{name} has duplicate {axis} labels: {sorted(labels[labels.duplicated()])}")
+    unique(frame.index, name, "row")
+    unique(frame.columns, name, "column")
     finite_array(frame.to_numpy(), name)
     return frame.astype(float)
 
