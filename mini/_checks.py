@@ -131,7 +131,7 @@ def aligned(
     if current.equals(labels):
         return data
     same_labels(labels, current, what, name)
-    return data.reindex(labels, axis=axis)
+    return data.reindex(labels, axis=axis).rename_axis(current.name, axis=axis)
 
 
 def oldest_first(data: pd.Series | pd.DataFrame, name: str) -> None:
