@@ -72,7 +72,7 @@ def unique(labels: pd.Index, name: str, axis: str = "") -> None:
 def label_index(labels: Iterable[object], name: str, length: int, what: str) -> pd.Index:
     """``labels`` as a pandas Index of ``length`` distinct labels, one per ``what``."""
     of_type(labels, Iterable, name, "a sequence of labels")
-    index = pd.Index(list(labels))
+    index = labels if isinstance(labels, pd.Index) else pd.Index(list(labels))
     if len(index) != length:
         raise ValueError(f"{len(index)} {name} for {length} {what}")
     unique(index, name)
