@@ -107,3 +107,19 @@ def test_a_missing_package_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "skfolio.datasets", None)
     with pytest.raises(ImportError, match="pip install skfolio"):
         data.sp500_stocks()
+
+
+def test_monthly_compounds_days_into_month_ends():
+    days = pd.to_datetime(["2020-01-30", "2020-01-31", "2020-03-02", "2020-03-03"])
+    returns = pd.DataFrame({"a": [0.01, 0.02, -0.01, 0.03], "b": [0.0, 0.0, 0.1, -0.1]}, index=days)
+    months = data.monthly(returns)
+    assert list(months.index) == [pd.Timestamp("2020-01-31"), pd.Timestamp("2020-03-31")]  # no empty February
+    np.testing.assert_allclose(months["a"], [1.01 * 1.02 - 1, 0.99 * 1.03 - 1])
+    np.testing.assert_allclose(months["b"], [0.0, 1.1 * 0.9 - 1])
+    pd.testing.assert_series_equal(
+        data.monthly(returns["a"]), months["a"], check_names=False, check_freq=False
+    )
+    with pytest.raises(ValueError, match="oldest first"):
+        data.monthly(returns.iloc[::-1])
+    with pytest.raises(TypeError, match="DatetimeIndex"):
+        data.monthly(returns.reset_index(drop=True))

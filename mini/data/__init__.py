@@ -39,6 +39,7 @@ __all__ = [
     "french_factors_since_1926",
     "french_industries",
     "french_sorted",
+    "monthly",
     "sp500_index",
     "sp500_stocks",
 ]
@@ -184,3 +185,19 @@ def factor_etfs() -> pd.DataFrame:
     volatility) and ``VLUE`` (value): long-only, so each is mostly market.
     """
     return _daily_returns(_skfolio_datasets().load_factors_dataset())
+
+
+def monthly(returns: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    r"""Compound daily simple returns into calendar months: :math:`\prod_{d \in m} (1 + r_d) - 1`.
+
+    The result is dated at each month's end, like the French data, so the two can be set
+    side by side. A month with no observation is left out rather than shown as zero.
+    """
+    if not isinstance(returns, pd.Series | pd.DataFrame) or not isinstance(returns.index, pd.DatetimeIndex):
+        raise TypeError("returns must be a pandas Series or DataFrame with a DatetimeIndex")
+    if not returns.index.is_monotonic_increasing:
+        raise ValueError("returns must be ordered oldest first")
+    counts = returns.resample("ME").count()
+    growth = (1.0 + returns).resample("ME").prod() - 1.0
+    has_data = counts > 0 if isinstance(counts, pd.Series) else (counts > 0).all(axis=1)
+    return growth[has_data].rename_axis("date")
