@@ -42,6 +42,20 @@ def compound(returns: pd.Series | np.ndarray) -> float:
     return float(np.prod(1.0 + r) - 1.0)
 
 
+def annualised_return(returns: pd.Series | np.ndarray, periods_per_year: int) -> float:
+    r"""Geometric average return per year, :math:`\bigl(\prod_t (1 + r_t)\bigr)^{P/T} - 1`.
+
+    ``returns`` are T simple returns per period, ``periods_per_year`` is P (12 for
+    months, 252 for trading days).
+    """
+    if isinstance(periods_per_year, bool) or not isinstance(periods_per_year, int | np.integer):
+        raise TypeError(f"periods_per_year must be a whole number, got {periods_per_year!r}")
+    if periods_per_year < 1:
+        raise ValueError(f"periods_per_year must be at least 1, got {periods_per_year}")
+    r = _checks.finite_array(returns, "returns", ndim=1)
+    return float((1.0 + compound(r)) ** (periods_per_year / len(r)) - 1.0)
+
+
 def _log_ratio(portfolio: np.ndarray | float, benchmark: np.ndarray | float) -> np.ndarray:
     r"""Cariño's coefficient :math:`(\ln(1+r_P) - \ln(1+r_B)) / (r_P - r_B)`, with its limit 1/(1+r).
 
