@@ -217,9 +217,12 @@ def ewma_covariance_forecasts(returns: pd.DataFrame, half_life: float, warmup: i
 
 def _ewma_filter(values: np.ndarray, decay: float) -> np.ndarray:
     """Running EWMA along axis 0: row t is (1 - λ) Σ_{s ≤ t} λ^{t-s} x_s (not normalised)."""
-    from scipy.signal import lfilter
-
-    return lfilter([1.0 - decay], [1.0, -decay], values, axis=0)
+    out = np.empty_like(values, dtype=float)
+    running = np.zeros(values.shape[1:])
+    for t in range(len(values)):  # a recursion in time: each row needs the last
+        running = decay * running + (1.0 - decay) * values[t]
+        out[t] = running
+    return out
 
 
 def newey_west_covariance_forecasts(
@@ -395,3 +398,41 @@ def volatility_regime_multipliers(bias_squared: pd.Series, half_life: float) -> 
     running = _ewma_filter(values, decay) / (1.0 - decay ** np.arange(1, len(values) + 1))
     multipliers = np.concatenate([[1.0], running[:-1]])
     return pd.Series(multipliers, index=b2.index, name="lambda squared")
+
+
+def eigenfactor_adjusted_forecasts(
+    forecasts: np.ndarray,
+    n_periods: int,
+    *,
+    every: int = 21,
+    n_simulations: int = 200,
+    scale: float = 1.2,
+    seed: int = 0,
+) -> np.ndarray:
+    r"""Apply the eigenfactor adjustment to a (T, K, K) stack of forecasts.
+
+    The simulated bias profile :math:`v(k)` of :func:`simulated_eigen_bias` is
+    recomputed every ``every`` periods (from that period's forecast) and applied, rank by
+    rank, to the eigenvalues of each forecast until the next recomputation:
+    :math:`\tilde F_t = U_t \operatorname{diag}(\gamma(k)^2 D_t(k)) U_t^\top`,
+    :math:`\gamma = a(v - 1) + 1`. Recomputing the profile daily changes little, because
+    it depends mostly on the number of factors and the sample size.
+    """
+    f = _checks.finite_array(forecasts, "factor covariance forecasts", ndim=3)
+    if f.shape[1] != f.shape[2]:
+        raise ValueError(f"forecasts must be a stack of square matrices, got {f.shape}")
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
+    if not (np.isfinite(scale) and scale >= 0):
+        raise ValueError(f"scale must be a non-negative number, got {scale}")
+    labels = [str(k) for k in range(f.shape[1])]
+    values, vectors = np.linalg.eigh(f)
+    gamma = np.empty_like(values)
+    for start in range(0, len(f), every):  # one simulation per block of periods
+        frame = pd.DataFrame(f[start], index=labels, columns=labels)
+        bias = simulated_eigen_bias(frame, n_periods, n_simulations=n_simulations, seed=seed + start)
+        gamma[start : start + every] = scale * (bias.to_numpy() - 1.0) + 1.0
+    if np.any(gamma <= 0):
+        raise ValueError("the scaled bias is not positive for every eigenvalue: use a smaller scale")
+    adjusted = np.einsum("tij,tj,tkj->tik", vectors, gamma**2 * values, vectors)
+    return (adjusted + adjusted.transpose(0, 2, 1)) / 2
