@@ -310,9 +310,9 @@ def simulated_eigen_bias(
         # returns in the eigenbasis: independent, variances D_0; rotate back with U_0
         draws = rng.standard_normal((m, n_periods, k)) * np.sqrt(values)
         sims = draws @ vectors.T
-        estimates = np.einsum("mtk,mtl->mkl", sims, sims) / n_periods
+        estimates = np.matmul(sims.transpose(0, 2, 1), sims) / n_periods
         sim_values, sim_vectors = np.linalg.eigh(estimates)
-        true_values = np.einsum("mkj,kl,mlj->mj", sim_vectors, matrix, sim_vectors)
+        true_values = np.sum(sim_vectors * np.matmul(matrix, sim_vectors), axis=1)
         ratio_sum += np.sum(true_values / sim_values, axis=0)
         done += m
     ranks = pd.Index(np.arange(1, k + 1), name="eigenvalue rank (1 = smallest)")

@@ -10,6 +10,7 @@ import pytest
 
 from mini.covariance import (
     cross_sectional_bias,
+    eigenfactor_adjusted_forecasts,
     eigenfactor_adjustment,
     ewma_covariance,
     ewma_variance_forecasts,
@@ -298,3 +299,14 @@ def test_minimum_variance_weights_match_the_dense_solution():
         assert np.allclose(w[t], dense / dense.sum())
     with pytest.raises(ValueError, match="shapes do not line up"):
         minimum_variance_weights(x, f[:, :3, :3], d)
+
+
+def test_eigenfactor_adjusted_forecasts_apply_one_profile_per_block():
+    truth = _true_cov(5)
+    stack = np.stack([truth.to_numpy(), 2 * truth.to_numpy(), truth.to_numpy()])
+    adjusted = eigenfactor_adjusted_forecasts(stack, 40, every=2, n_simulations=100, seed=4)
+    single = eigenfactor_adjustment(truth, 40, n_simulations=100, seed=4)
+    assert np.allclose(adjusted[0], single)
+    assert np.allclose(adjusted[1], 2 * single)  # the first block's profile, applied to 2F
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        eigenfactor_adjusted_forecasts(stack, 40, every=0)
