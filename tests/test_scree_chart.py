@@ -13,7 +13,8 @@ def test_scree_chart_draws_bars_and_edges():
     fig = scree_chart(values, "scree", edges={"unit": 2.5, "adjusted": 1.8})
     ax = fig.axes[0]
     assert [p.get_height() for p in ax.patches] == list(values)
-    levels = sorted(line.get_ydata()[0] for line in ax.get_lines())
+    edges = [line for line in ax.get_lines() if line.get_linestyle() in ("--", ":")]
+    levels = sorted(line.get_ydata()[0] for line in edges)
     assert levels == [1.8, 2.5]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["unit", "adjusted"]
 
