@@ -310,3 +310,32 @@ def test_eigenfactor_adjusted_forecasts_apply_one_profile_per_block():
     assert np.allclose(adjusted[1], 2 * single)  # the first block's profile, applied to 2F
     with pytest.raises(ValueError, match="every must be a positive integer"):
         eigenfactor_adjusted_forecasts(stack, 40, every=0)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: kurtosis_adjusted_bias_band(1, 3.0), "at least two periods"),
+        (lambda: kurtosis_adjusted_bias_band(100, 0.5), "kurtosis must be"),
+        (lambda: exceedance_band(100, probability=1.5), "must lie in"),
+        (lambda: q_statistic_band(100, tail_dof=2.0), "tail_dof must exceed 2"),
+        (lambda: volatility_regime_multipliers(pd.Series([1.0, -1.0]), 10), "cannot be negative"),
+        (lambda: newey_west_covariance_forecasts(_ar1_returns(0.1, 50, 2, 0), 10, -1, 5), "lags must be"),
+        (
+            lambda: time_series_specific_risk(pd.DataFrame({"a": [np.nan, np.nan, 0.1, 0.2]}), 10),
+            "at least three periods",
+        ),
+        (
+            lambda: structural_blend(
+                pd.Series([0.1, 0.2], index=["a", "b"]),
+                pd.DataFrame({"SIZE": [0.0, 1.0]}, index=["a", "b"]),
+                pd.Series([1.0, 2.0], index=["a", "b"]),
+                pd.Series([0.0, 0.0], index=["a", "b"]),
+            ),
+            "too few to fit",
+        ),
+    ],
+)
+def test_new_functions_name_the_problem_with_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
