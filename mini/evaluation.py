@@ -188,3 +188,132 @@ def rolling_forecasts(
         factor_cov=ewma_covariance_forecasts(factor_returns, factor_half_life, warmup),
         specific_var=ewma_variance_forecasts(residuals, specific_half_life, warmup).to_numpy(),
     )
+
+
+# --- Tests a risk manager runs: bands, eigenportfolios, optimised portfolios ------------
+
+
+def kurtosis_adjusted_bias_band(n_periods: int, kurtosis: float) -> tuple[float, float]:
+    r"""Approximate 95% band for the bias statistic when outcomes have kurtosis κ:
+
+    .. math:: 1 \pm 2\sqrt{\frac{\kappa - 1}{4T}}
+
+    (the standard error of a sample standard deviation is :math:`\sqrt{(\kappa-1)/(4T)}`
+    times the true one). For normal outcomes κ = 3 and this is :func:`bias_band`,
+    :math:`1 \pm \sqrt{2/T}`; Student-t outcomes with five degrees of freedom have κ = 9,
+    a band twice as wide.
+    """
+    if n_periods < 2:
+        raise ValueError(f"need at least two periods, got {n_periods}")
+    if not (np.isfinite(kurtosis) and kurtosis >= 1):
+        raise ValueError(f"kurtosis must be a number of at least 1, got {kurtosis}")
+    half_width = 2.0 * np.sqrt((kurtosis - 1.0) / (4.0 * n_periods))
+    return 1.0 - half_width, 1.0 + half_width
+
+
+def mean_rolling_absolute_deviation(z: pd.Series, window: int) -> float:
+    r"""Mean rolling absolute deviation of the bias statistic,
+    :math:`\text{MRAD} = \frac{1}{T-w+1} \sum_\tau |b_\tau - 1|`, with :math:`b_\tau` the
+    bias statistic of the window of ``window`` periods ending at τ. It punishes forecasts
+    that are too high in some stretches and too low in others even when the full-sample
+    bias statistic is one.
+    """
+    return float(np.mean(np.abs(rolling_bias(z, window) - 1.0)))
+
+
+def exceedance_band(n_periods: int, probability: float = 0.05, level: float = 0.95) -> tuple[int, int]:
+    r"""Range of exceedance counts a correct model produces with probability at least
+    ``level``: the central interval of :math:`\text{Binomial}(T, p)`, with p the
+    probability of one exceedance (5% for the one-sided 1.645 threshold of
+    :func:`exceedances`)."""
+    from scipy.stats import binom
+
+    if n_periods < 1:
+        raise ValueError(f"need at least one period, got {n_periods}")
+    if not (0 < probability < 1 and 0 < level < 1):
+        raise ValueError(f"probability and level must lie in (0, 1), got {probability} and {level}")
+    tail = (1.0 - level) / 2.0
+    return int(binom.ppf(tail, n_periods, probability)), int(binom.ppf(1.0 - tail, n_periods, probability))
+
+
+def q_statistic_band(
+    n_periods: int,
+    *,
+    level: float = 0.95,
+    tail_dof: float | None = None,
+    n_simulations: int = 20000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    r"""Central ``level`` interval of the Q-statistic of :func:`q_statistic` for a correct
+    model, by simulation: ``n_periods`` outcomes z drawn from N(0, 1), or from a Student t
+    with ``tail_dof`` degrees of freedom rescaled to unit variance, ``n_simulations`` times."""
+    if n_periods < 1 or n_simulations < 100:
+        raise ValueError(f"need at least one period and 100 simulations, got {n_periods} and {n_simulations}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    if tail_dof is not None and not tail_dof > 2:
+        raise ValueError(f"tail_dof must exceed 2 or be None, got {tail_dof}")
+    rng = np.random.default_rng(seed)
+    if tail_dof is None:
+        z = rng.standard_normal((n_simulations, n_periods))
+    else:
+        z = rng.standard_t(tail_dof, (n_simulations, n_periods)) / np.sqrt(tail_dof / (tail_dof - 2))
+    squared = z**2
+    q = np.mean(squared - np.log(squared), axis=1)
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(q, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def eigenportfolio_outcomes(factor_cov: np.ndarray, factor_returns: pd.DataFrame) -> pd.DataFrame:
+    r"""Standardised outcomes of the eigenportfolios of each period's forecast.
+
+    For the forecast :math:`\hat F_t = U_t D_t U_t^\top` (eigenvalues ascending) the k-th
+    eigenportfolio holds factor weights :math:`u_{kt}` and its outcome is
+    :math:`z_{kt} = u_{kt}^\top f_t / \sqrt{D_t(k)}`. Columns are ranks (1 = smallest
+    eigenvalue); the bias statistic of each column says how well the model forecasts the
+    risk of the directions it thinks safest and riskiest. ``factor_cov`` is (T, K, K),
+    row t made before period t; ``factor_returns`` is T × K.
+    """
+    f = _checks.finite_array(factor_cov, "factor covariance forecasts", ndim=3)
+    returns = _checks.finite_frame(factor_returns, "factor returns")
+    if f.shape != (len(returns), returns.shape[1], returns.shape[1]):
+        raise ValueError(f"forecasts {f.shape} do not match factor returns {returns.shape}")
+    values, vectors = np.linalg.eigh(f)
+    if np.any(values <= 0):
+        raise ValueError("a factor covariance forecast is not positive definite")
+    outcomes = np.einsum("tkj,tk->tj", vectors, returns.to_numpy()) / np.sqrt(values)
+    ranks = pd.Index(np.arange(1, f.shape[1] + 1), name="eigenvalue rank (1 = smallest)")
+    return pd.DataFrame(outcomes, index=returns.index, columns=ranks)
+
+
+def minimum_variance_weights(
+    exposures: np.ndarray, factor_cov: np.ndarray, specific_var: np.ndarray
+) -> np.ndarray:
+    r"""Fully invested minimum-variance portfolio of each period's forecast,
+    :math:`w_t = \Sigma_t^{-1}\mathbf 1 / \mathbf 1^\top \Sigma_t^{-1} \mathbf 1`, with
+    :math:`\Sigma_t = X_t F_t X_t^\top + \Delta_t` inverted by Woodbury's identity,
+
+    .. math:: \Sigma^{-1} = \Delta^{-1} - \Delta^{-1} X (F^{-1} + X^\top \Delta^{-1} X)^{-1} X^\top \Delta^{-1},
+
+    so no N × N matrix is formed. Shapes: exposures (T, N, K), factor_cov (T, K, K),
+    specific_var (T, N); returns (T, N). This portfolio leans on exactly the directions
+    the forecast rates least risky, which makes it the hardest test of a model.
+    """
+    x = _checks.finite_array(exposures, "exposures", ndim=3)
+    f = _checks.finite_array(factor_cov, "factor covariance forecasts", ndim=3)
+    d = _checks.finite_array(specific_var, "specific variance forecasts", ndim=2)
+    n_periods, n_assets, n_factors = x.shape
+    if f.shape != (n_periods, n_factors, n_factors) or d.shape != (n_periods, n_assets):
+        raise ValueError(
+            f"shapes do not line up: exposures {x.shape}, factor covariance {f.shape}, specific {d.shape}"
+        )
+    if np.any(d <= 0):
+        raise ValueError("specific variances must be positive to invert the covariance")
+    inv_d = 1.0 / d
+    scaled = x * inv_d[:, :, None]  # Δ⁻¹X
+    inner = np.linalg.inv(f) + np.einsum("tnk,tnl->tkl", x, scaled)
+    rhs = np.einsum("tnk->tk", scaled)  # Xᵀ Δ⁻¹ 1
+    correction = np.einsum("tnk,tk->tn", scaled, np.linalg.solve(inner, rhs[:, :, None])[:, :, 0])
+    raw = inv_d - correction
+    return raw / raw.sum(axis=1, keepdims=True)

@@ -327,3 +327,31 @@ def curve_chart(
             ax.legend(frameon=False)
     plt.close(fig)
     return fig
+
+
+def scree_chart(
+    eigenvalues: pd.Series,
+    title: str,
+    edges: Mapping[str, float] | None = None,
+    size: tuple[float, float] = (6.8, 3.2),
+) -> Figure:
+    """Eigenvalues as bars in the order given, with a dashed horizontal line (and legend
+    entry) for each of ``edges`` (label -> level), such as Marchenko–Pastur noise edges."""
+    eigenvalues = _checks.finite_series(eigenvalues, "eigenvalues")
+    if eigenvalues.empty:
+        raise ValueError("no eigenvalues to draw")
+    labels = [str(i) for i in eigenvalues.index]
+    with plt.rc_context(STYLE):
+        fig, ax = _new_figure(size)
+        ax.bar(labels, eigenvalues.to_numpy(), color=POSITIVE)
+        styles = ["--", ":", "-."]
+        for j, (label, level) in enumerate((edges or {}).items()):
+            _checks.finite_array([level], f"edge {label!r}")
+            ax.axhline(
+                level, color=NEGATIVE if j == 0 else NEUTRAL, linestyle=styles[j % 3], label=str(label)
+            )
+        if edges:
+            ax.legend(frameon=False)
+        _finish_bars(ax, title, False, labels, max_upright=8)
+    plt.close(fig)
+    return fig

@@ -24,6 +24,32 @@ with
 * specific returns :math:`\varepsilon_{it}` that are Student-t (fat-tailed) with
   heterogeneous volatilities, larger for smaller companies;
 * log-normal market caps that grow with each stock's return.
+
+Optional features (all off by default, so a market simulated without them is the same,
+draw for draw, as before they existed; the extra draws come from a second generator
+seeded from ``seed``):
+
+* ``factor_tail_dof``: Student-t factor shocks with that many degrees of freedom,
+  rescaled to unit variance, :math:`u = z \sqrt{(\nu - 2)/\chi^2_\nu}` (excess
+  kurtosis :math:`6/(\nu - 4)` for :math:`\nu > 4`);
+* ``factor_autocorrelation`` φ: the factor shocks follow an AR(1),
+  :math:`u_t = \phi u_{t-1} + \sqrt{1-\phi^2}\, e_t`, so each period's covariance is
+  unchanged but the variance of an h-period sum is
+  :math:`F \,[h + 2\sum_{l=1}^{h-1} (h-l)\phi^l]` instead of :math:`hF` (see
+  :meth:`SimulatedMarket.horizon_factor_cov`);
+* ``specific_crisis_multiplier``: specific volatilities are multiplied by it in crisis
+  periods (the same regime chain as the factors);
+* ``specific_industry_spread`` s: each industry's specific volatilities are multiplied by
+  :math:`e^{s z_j}`, :math:`z_j \sim N(0, 1)`, on top of the size effect and the
+  stock-level log-normal dispersion;
+* ``specific_vol_drift`` d: log specific volatility drifts as a stationary AR(1) with
+  standard deviation d (monthly persistence 0.97), so specific risk changes over time;
+* ``beta_dispersion`` b: the market exposure of stock i is :math:`1 + b z_i`,
+  :math:`z_i \sim N(0, 1)` fixed over time, instead of 1 for every stock (true betas
+  to the market then spread about as much as real ones do, for b near 0.25).
+
+The true specific volatility of every stock in every period is in
+``specific_vol_path`` (annualised); ``specific_vol`` is its base level.
 """
 
 from __future__ import annotations
@@ -78,6 +104,8 @@ class SimulatedMarket:
     specific_vol: pd.Series
     regime: pd.Series
     periods_per_year: int
+    specific_vol_path: np.ndarray | None = None  # (T, N), annualised; None means specific_vol throughout
+    factor_autocorrelation: float = 0.0
 
     @property
     def periods(self) -> pd.Index:
@@ -126,8 +154,30 @@ class SimulatedMarket:
         return RiskModel(
             exposures=self.exposures_at(t),
             factor_cov=cov * self.periods_per_year,
-            specific_var=self.specific_vol**2,
+            specific_var=self.specific_vol_at(t) ** 2,
         )
+
+    def specific_vol_at(self, t: int) -> pd.Series:
+        """True annualised specific volatility of every stock in period ``t`` (an integer position)."""
+        if self.specific_vol_path is None:
+            return self.specific_vol
+        return pd.Series(self.specific_vol_path[t], index=self.stocks, name="specific vol")
+
+    def horizon_factor_cov(self, t: int, horizon: int) -> pd.DataFrame:
+        r"""True covariance of the sum of ``horizon`` factor returns starting in period ``t``,
+        holding period t's covariance F fixed:
+
+        .. math:: \operatorname{Cov}\Big(\sum_{s=1}^{h} f_s\Big)
+           = F \Big[h + 2 \sum_{l=1}^{h-1} (h - l)\, \phi^{l}\Big]
+
+        with φ the autocorrelation of the factor shocks (zero by default: h F).
+        """
+        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+            raise ValueError(f"horizon must be a positive integer number of periods, got {horizon!r}")
+        phi = self.factor_autocorrelation
+        lags = np.arange(1, horizon)
+        multiplier = horizon + 2.0 * float(np.sum((horizon - lags) * phi**lags))
+        return self.factor_cov_at(t) * multiplier
 
 
 def _standardise_panel(descriptors: np.ndarray, cap_weights: np.ndarray) -> np.ndarray:
@@ -177,13 +227,23 @@ def simulate_market(
     crisis_exit: float = 0.2,
     market_premium: float = 0.06,
     tail_dof: float = 5.0,
+    *,
+    factor_tail_dof: float | None = None,
+    factor_autocorrelation: float = 0.0,
+    specific_crisis_multiplier: float = 1.0,
+    specific_industry_spread: float = 0.0,
+    specific_vol_drift: float = 0.0,
+    beta_dispersion: float = 0.0,
 ) -> SimulatedMarket:
     """Simulate ``n_periods`` of returns for ``n_stocks`` (see the module docstring).
 
     ``frequency`` is "monthly" (12 periods a year) or "daily" (252). Volatilities,
     the market premium and the regime transition probabilities (``crisis_entry``,
     ``crisis_exit``) are stated per year and per month respectively and rescaled to the
-    period length. The same ``seed`` always gives the same market.
+    period length. The same ``seed`` always gives the same market. The keyword-only
+    options (fat-tailed and serially correlated factor shocks, specific-risk regimes,
+    industry effects and drift, dispersed market betas) are described in the module
+    docstring; each is off at its default.
     """
     per_year = {"monthly": 12, "daily": 252}.get(frequency)
     if per_year is None:
@@ -199,6 +259,15 @@ def simulate_market(
     if crisis_multiplier < 1 or not (0 < crisis_entry < 1 and 0 < crisis_exit < 1) or tail_dof <= 2:
         raise ValueError("crisis_multiplier must be >= 1, transition probabilities in (0, 1), tail_dof > 2")
 
+    _check_options(
+        factor_tail_dof,
+        factor_autocorrelation,
+        specific_crisis_multiplier,
+        specific_industry_spread,
+        specific_vol_drift,
+        beta_dispersion,
+    )
+    extra = np.random.default_rng([seed, 1])  # draws for the optional features only
     rng = np.random.default_rng(seed)
     industries = INDUSTRY_POOL[:n_industries]
     factors = [MARKET, *industries, *STYLES]
@@ -227,11 +296,25 @@ def simulate_market(
     mean = np.zeros(n_factors)
     mean[market_col] = market_premium / per_year
     chol = np.linalg.cholesky(regime_cov)
-    raw = mean + np.einsum("tkl,tl->tk", chol[regimes], rng.standard_normal((n_periods, n_factors)))
+    shocks = rng.standard_normal((n_periods, n_factors))
+    if factor_tail_dof is not None:  # Student t with unit variance: z sqrt((nu - 2) / chi2_nu)
+        shocks = shocks * np.sqrt((factor_tail_dof - 2.0) / extra.chisquare(factor_tail_dof, shocks.shape))
+    if factor_autocorrelation:
+        shocks = _ar1_filter(shocks, factor_autocorrelation)
+    raw = mean + np.einsum("tkl,tl->tk", chol[regimes], shocks)
 
     # Specific returns: Student-t scaled to unit variance, then to each stock's vol.
     t_draws = rng.standard_t(tail_dof, (n_periods, n_stocks)) / np.sqrt(tail_dof / (tail_dof - 2))
-    specific = t_draws * annual_spec_vol / np.sqrt(per_year)
+    if specific_industry_spread:
+        industry_effect = np.exp(specific_industry_spread * extra.standard_normal(n_industries))
+        annual_spec_vol = np.clip(annual_spec_vol * industry_effect[membership], 0.05, 1.2)
+    spec_path = np.broadcast_to(annual_spec_vol, (n_periods, n_stocks))
+    if specific_vol_drift:
+        drift = _ar1_paths(extra, n_periods, n_stocks, persistence=0.97 ** (12 / per_year))
+        spec_path = spec_path * np.exp(specific_vol_drift * drift)
+    if specific_crisis_multiplier != 1.0:
+        spec_path = spec_path * np.where(regimes == 1, specific_crisis_multiplier, 1.0)[:, None]
+    specific = t_draws * spec_path / np.sqrt(per_year)
 
     value = _ar1_paths(rng, n_periods, n_stocks, persistence=0.995 ** (12 / per_year))
     momentum = _ar1_paths(rng, n_periods, n_stocks, persistence=0.90 ** (12 / per_year))
@@ -243,6 +326,8 @@ def simulate_market(
     returns = np.empty((n_periods, n_stocks))
     dummies = np.eye(n_industries)[membership]
     exposures[:, :, market_col] = 1.0
+    if beta_dispersion:
+        exposures[:, :, market_col] = 1.0 + beta_dispersion * extra.standard_normal(n_stocks)
     exposures[:, :, 1 : 1 + n_industries] = dummies
     cap = start_caps
     for t in range(n_periods):  # caps at t depend on returns up to t - 1
@@ -275,7 +360,43 @@ def simulate_market(
         specific_vol=pd.Series(annual_spec_vol, index=stocks, name="specific vol"),
         regime=pd.Series(np.array(REGIMES)[regimes], index=periods, name="regime"),
         periods_per_year=per_year,
+        specific_vol_path=np.array(spec_path),
+        factor_autocorrelation=float(factor_autocorrelation),
     )
+
+
+def _check_options(
+    factor_tail_dof: float | None,
+    factor_autocorrelation: float,
+    specific_crisis_multiplier: float,
+    specific_industry_spread: float,
+    specific_vol_drift: float,
+    beta_dispersion: float,
+) -> None:
+    """Refuse optional-feature settings that describe no market."""
+    if factor_tail_dof is not None and not (np.isfinite(factor_tail_dof) and factor_tail_dof > 2):
+        raise ValueError(f"factor_tail_dof must exceed 2 (finite variance) or be None, got {factor_tail_dof}")
+    if not -1 < factor_autocorrelation < 1:
+        raise ValueError(f"factor_autocorrelation must lie in (-1, 1), got {factor_autocorrelation}")
+    if not (np.isfinite(specific_crisis_multiplier) and specific_crisis_multiplier > 0):
+        raise ValueError(f"specific_crisis_multiplier must be positive, got {specific_crisis_multiplier}")
+    for name, value in (
+        ("specific_industry_spread", specific_industry_spread),
+        ("specific_vol_drift", specific_vol_drift),
+        ("beta_dispersion", beta_dispersion),
+    ):
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a non-negative number, got {value}")
+
+
+def _ar1_filter(shocks: np.ndarray, persistence: float) -> np.ndarray:
+    """Turn unit-variance shocks e_t into a unit-variance AR(1), u_t = φ u_{t-1} + √(1-φ²) e_t."""
+    paths = np.empty_like(shocks)
+    paths[0] = shocks[0]
+    innovation = np.sqrt(1.0 - persistence**2)
+    for t in range(1, len(shocks)):  # a recursion in time: each period needs the last
+        paths[t] = persistence * paths[t - 1] + innovation * shocks[t]
+    return paths
 
 
 def fit_cross_sections(

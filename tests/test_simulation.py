@@ -152,3 +152,137 @@ def test_true_risk_model_gives_the_stock_covariance_of_the_reported_convention(m
     model = market.true_risk_model(t)
     raw = x @ (model.factor_cov.to_numpy() / market.periods_per_year) @ x.T
     assert np.allclose(reported, raw, atol=1e-14)
+
+
+# --- Optional features: each is off by default and does what it says when on ----------
+
+
+def test_options_at_their_defaults_change_nothing():
+    plain = simulate_market(120, 30, seed=9)
+    explicit = simulate_market(
+        120,
+        30,
+        seed=9,
+        factor_tail_dof=None,
+        factor_autocorrelation=0.0,
+        specific_crisis_multiplier=1.0,
+        specific_industry_spread=0.0,
+        specific_vol_drift=0.0,
+        beta_dispersion=0.0,
+    )
+    pd.testing.assert_frame_equal(plain.returns, explicit.returns)
+    assert np.array_equal(plain.specific_vol_path, np.broadcast_to(plain.specific_vol, (30, 120)))
+    assert plain.true_risk_model(7).specific_var.equals(plain.specific_vol**2)
+
+
+def test_an_option_leaves_the_other_draws_alone():
+    """Optional draws come from a second generator: the regimes and first factor returns do
+    not move when only the specific side changes (later ones do, slightly, through the caps
+    that weight the industries), and specific returns do not move when only the factor side does."""
+    plain = simulate_market(100, 40, seed=2)
+    drifting = simulate_market(100, 40, seed=2, specific_vol_drift=0.3)
+    assert plain.regime.equals(drifting.regime)
+    assert np.array_equal(plain.factor_returns.iloc[0], drifting.factor_returns.iloc[0])
+    fat = simulate_market(100, 40, seed=2, factor_tail_dof=6.0)
+    spec_plain = plain.returns.to_numpy() - np.einsum("tnk,tk->tn", plain.exposures, plain.factor_returns)
+    spec_fat = fat.returns.to_numpy() - np.einsum("tnk,tk->tn", fat.exposures, fat.factor_returns)
+    assert np.allclose(spec_plain, spec_fat, atol=1e-14)
+
+
+def _kurtosis(x: np.ndarray) -> np.ndarray:
+    centred = x - x.mean(axis=0)
+    return np.mean(centred**4, axis=0) / np.mean(centred**2, axis=0) ** 2 - 3.0
+
+
+def test_student_t_factor_shocks_have_fat_tails():
+    calm = {"n_stocks": 40, "n_periods": 6000, "n_industries": 4, "frequency": "daily", "crisis_entry": 1e-9}
+    normal = simulate_market(**calm, seed=1)
+    fat = simulate_market(**calm, seed=1, factor_tail_dof=6.0)
+    assert (fat.regime == "calm").all()
+    # excess kurtosis 6 / (nu - 4) = 3 for each shock; mixing factors dilutes it somewhat
+    assert np.mean(_kurtosis(fat.factor_returns.to_numpy())) > 1.0
+    assert abs(np.mean(_kurtosis(normal.factor_returns.to_numpy()))) < 0.3
+    # unit-variance scaling: the fat-tailed market has the same volatility
+    ratio = fat.factor_returns.std() / normal.factor_returns.std()
+    assert 0.9 < ratio.mean() < 1.1
+
+
+def test_crisis_regime_scales_factor_and_specific_volatility():
+    market = simulate_market(
+        200, 3000, n_industries=4, frequency="daily", seed=4, crisis_entry=0.2, specific_crisis_multiplier=1.5
+    )
+    crisis = (market.regime == "crisis").to_numpy()
+    assert 300 < crisis.sum() < 2700
+    factor_ratio = market.factor_returns[crisis].std() / market.factor_returns[~crisis].std()
+    assert 1.8 < factor_ratio.median() < 2.2  # crisis_multiplier = 2
+    specific = market.returns.to_numpy() - np.einsum("tnk,tk->tn", market.exposures, market.factor_returns)
+    standardised = specific / (market.specific_vol.to_numpy() / np.sqrt(252))
+    ratio = standardised[crisis].std() / standardised[~crisis].std()
+    assert 1.4 < ratio < 1.6
+    assert np.allclose(market.specific_vol_path[crisis] / market.specific_vol_path[~crisis][0], 1.5)
+
+
+def test_serially_correlated_factor_returns_and_their_horizon_variance():
+    market = simulate_market(
+        40, 8000, n_industries=4, frequency="daily", seed=6, crisis_entry=1e-9, factor_autocorrelation=0.2
+    )
+    f = market.factor_returns.to_numpy()
+    lag1 = [np.corrcoef(f[1:, k], f[:-1, k])[0, 1] for k in range(f.shape[1])]
+    assert 0.16 < np.mean(lag1) < 0.24
+    horizon = 10
+    sums = f[: len(f) // horizon * horizon].reshape(-1, horizon, f.shape[1]).sum(axis=1)
+    # styles only: the industry convention (and so each industry's variance) moves with caps
+    styles = slice(-3, None)
+    sums = sums[:, styles]
+    expected = np.diag(market.horizon_factor_cov(len(f) - 1, horizon))[styles]
+    naive = horizon * np.diag(market.factor_cov_at(len(f) - 1))[styles]
+    # (1 + phi) / (1 - phi) is 1.5 for long horizons: h times the daily variance falls short
+    assert 1.3 < np.mean(expected / naive) < 1.5
+    assert 0.85 < np.mean(sums.var(axis=0) / expected) < 1.15
+    with pytest.raises(ValueError, match="horizon must be a positive integer"):
+        market.horizon_factor_cov(0, 0)
+
+
+def test_true_betas_spread_realistically_with_beta_dispersion():
+    from mini.decomposition import betas_to_portfolio
+
+    def beta_spread(market):
+        t = 10
+        weights = market.caps.iloc[t] / market.caps.iloc[t].sum()
+        return betas_to_portfolio(market.true_risk_model(t), weights).std()
+
+    tight = simulate_market(300, 20, seed=3, crisis_entry=1e-9)
+    spread = simulate_market(300, 20, seed=3, crisis_entry=1e-9, beta_dispersion=0.25)
+    assert beta_spread(tight) < 0.1
+    assert 0.2 < beta_spread(spread) < 0.4
+
+
+def test_specific_volatility_differs_by_industry_and_drifts():
+    market = simulate_market(600, 120, seed=8, specific_industry_spread=0.3, specific_vol_drift=0.3)
+    plain = simulate_market(600, 120, seed=8)
+    by_industry = np.log(market.specific_vol).groupby(market.industry).mean()
+    plain_by_industry = np.log(plain.specific_vol).groupby(plain.industry).mean()
+    assert by_industry.std() > 2 * plain_by_industry.std()
+    log_path = np.log(market.specific_vol_path)
+    # drift: a stock's specific vol ten years on is only loosely tied to where it started
+    assert np.corrcoef(log_path[0], log_path[-1])[0, 1] < 0.8
+    assert np.all(plain.specific_vol_path == plain.specific_vol_path[0])
+    # the returns follow the path
+    specific = market.returns.to_numpy() - np.einsum("tnk,tk->tn", market.exposures, market.factor_returns)
+    high = log_path > np.median(log_path)
+    assert specific[high].std() > 1.3 * specific[~high].std()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"factor_tail_dof": 2.0}, "factor_tail_dof must exceed 2"),
+        ({"factor_autocorrelation": 1.0}, "factor_autocorrelation must lie"),
+        ({"specific_crisis_multiplier": 0.0}, "specific_crisis_multiplier must be positive"),
+        ({"specific_vol_drift": -0.1}, "specific_vol_drift must be a non-negative"),
+        ({"beta_dispersion": np.nan}, "beta_dispersion must be a non-negative"),
+    ],
+)
+def test_bad_optional_features(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        simulate_market(**{"n_stocks": 100, "n_periods": 12, **kwargs})
