@@ -175,19 +175,27 @@ def ic_by_horizon(
 ) -> pd.DataFrame:
     r"""Mean IC of a signal against the returns h periods later, for each horizon h.
 
-    .. math:: \mathrm{IC}(h) = \frac{1}{T - h} \sum_{t} \operatorname{corr}_i(s_{it}, r_{i,t+h})
+    .. math:: \mathrm{IC}(h) = \frac{1}{T_h} \sum_{t} \operatorname{corr}_i(s_{it}, r_{i,t+h})
 
     Horizon 0 is the usual IC (row t of the signal against row t of the returns, the
-    period that follows the signal). Returns the mean IC, its standard error
-    :math:`\operatorname{sd}/\sqrt{T-h}` and the number of periods, one row per horizon.
+    period that follows the signal). The returns must start with the signal's periods
+    and may run on beyond them; each horizon uses the :math:`T_h` periods t for which
+    return t + h exists. Returns the mean IC, its standard error
+    :math:`\operatorname{sd}/\sqrt{T_h}` and :math:`T_h`, one row per horizon.
     """
+    signal = _checks.finite_frame(signal, "signal")
+    returns = _checks.finite_frame(returns, "returns")
+    n = len(signal.index)
+    if not returns.index[:n].equals(signal.index):
+        raise ValueError("the returns must start with the signal's periods, in the same order")
     horizons = [int(h) for h in horizons]
-    if any(h < 0 for h in horizons) or max(horizons, default=0) >= len(signal.index) - 1:
-        raise ValueError(f"horizons must be between 0 and the number of periods - 2, got {horizons}")
+    if not horizons or min(horizons) < 0 or max(horizons) > len(returns.index) - 2:
+        raise ValueError(f"horizons must lie between 0 and the number of return periods - 2, got {horizons}")
     rows = {}
     for h in horizons:
-        later = returns.iloc[h:].set_axis(signal.index[: len(signal.index) - h])
-        ic = information_coefficient(signal.iloc[: len(signal.index) - h], later, rank=rank)
+        used = min(n, len(returns.index) - h)
+        later = returns.iloc[h : h + used].set_axis(signal.index[:used])
+        ic = information_coefficient(signal.iloc[:used], later, rank=rank)
         rows[h] = {
             "mean IC": ic.mean(),
             "standard error": ic.std(ddof=1) / np.sqrt(len(ic)),

@@ -462,7 +462,7 @@ def mean_variance_diagonal(
         return np.clip((a - nu[:, None]) / scale, lo, hi)
 
     low, high = a.min(axis=1), a.max(axis=1)  # sum of weights >= 0 at low, <= 0 at high
-    for _ in range(200):
+    for _ in range(64):  # 64 halvings take any float64 interval down to rounding
         middle = 0.5 * (low + high)
         positive = weights(middle).sum(axis=1) > 0
         low, high = np.where(positive, middle, low), np.where(positive, high, middle)
