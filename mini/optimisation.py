@@ -26,11 +26,12 @@ again the solution of one KKT system, the one with the binding limits as equalit
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import linprog, minimize
 
 from mini import _checks
 
@@ -318,6 +319,16 @@ def risk_aversion_breakpoints(
     return pd.DataFrame(result, index=covariance.index)
 
 
+def _single_thread() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread where threadpoolctl is installed (it comes with SciPy's
+    usual companions); otherwise change nothing."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - the limit is an optimisation only
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _per_stock(values: pd.Series, stocks: pd.Index, name: str) -> np.ndarray:
     """One finite number per stock, aligned by label."""
     values = _checks.finite_series(values, name)
@@ -358,8 +369,6 @@ def mean_variance_with_costs(
     its marginal utility :math:`g_i = \alpha_i - 2\lambda(\Sigma w)_i - (A^\top\nu)_i`
     is within :math:`\pm c_i / H`: the no-trade band.
     """
-    from scipy.optimize import minimize
-
     sigma, a, b = _problem(covariance, constraints, targets)
     lam = _risk_aversion(risk_aversion)
     stocks = covariance.index
@@ -396,15 +405,18 @@ def mean_variance_with_costs(
     trade = start_w - w0
     start = np.concatenate([np.maximum(trade, 0.0), np.maximum(-trade, 0.0)])
     split = np.hstack([a, -a])
-    result = minimize(
-        objective,
-        start,
-        jac=True,
-        method="SLSQP",
-        bounds=[(0.0, None)] * (2 * n),
-        constraints=[{"type": "eq", "fun": lambda z: split @ z - (b - a @ w0), "jac": lambda z: split}],
-        options={"ftol": 1e-15, "maxiter": 2000},
-    )
+    # A problem this small runs fastest on one thread: multithreaded BLAS only adds
+    # synchronisation to each of the solver's tiny matrix products.
+    with _single_thread():
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="SLSQP",
+            bounds=[(0.0, None)] * (2 * n),
+            constraints=[{"type": "eq", "fun": lambda z: split @ z - (b - a @ w0), "jac": lambda z: split}],
+            options={"ftol": 1e-15, "maxiter": 2000},
+        )
     if not result.success:
         raise ValueError(f"the optimiser with trading costs did not converge: {result.message}")
     return pd.Series(unpack(result.x)[2], index=stocks, name="weight")
@@ -547,3 +559,52 @@ def mean_variance_panel(
     if np.any(risk <= 0):
         raise ValueError("the alpha is constant across stocks in some period: no active bet to make")
     return w * (tracking_error / np.sqrt(risk))[:, None]
+
+
+def trading_margins(
+    covariance: pd.DataFrame,
+    alpha: pd.Series,
+    constraints: pd.DataFrame,
+    weights: pd.Series,
+    risk_aversion: float,
+    current: pd.Series,
+    linear_cost: pd.Series,
+    impact_cost: pd.Series,
+    impact_power: float = 1.5,
+    horizon: float = 1.0,
+) -> pd.DataFrame:
+    r"""The break-even test behind :func:`mean_variance_with_costs`, stock by stock.
+
+    At weights w the marginal utility of one more unit of stock i, net of what the
+    equality constraints force elsewhere, is
+    :math:`g_i = \alpha_i - 2\lambda (\Sigma w)_i - (A^\top \nu)_i`, with the
+    multipliers ν fitted by least squares on the traded stocks. A trade pays at the
+    margin while :math:`|g_i|` exceeds its marginal cost
+    :math:`(c_i + p\, k_i |t_i|^{p-1}) / H`; at the optimum the two are equal for every
+    traded stock, and an untraded stock has :math:`|g_i| \le c_i / H` (the no-trade
+    band, whose edge is the break-even for the first dollar). Returns the trade,
+    :math:`g_i`, the band :math:`c_i / H` and the marginal cost, one row per stock.
+    """
+    sigma, a, _ = _problem(covariance, constraints, pd.Series(0.0, index=constraints.index))
+    lam = _risk_aversion(risk_aversion)
+    stocks = covariance.index
+    w = _per_stock(weights, stocks, "weights")
+    t = w - _per_stock(current, stocks, "current weights")
+    c = _per_stock(linear_cost, stocks, "linear costs") / horizon
+    k = _per_stock(impact_cost, stocks, "impact costs") / horizon
+    gross = _alpha(alpha, stocks) - 2.0 * lam * sigma @ w
+    traded = np.abs(t) > 1e-9
+    marginal_cost = c + impact_power * k * np.abs(t) ** (impact_power - 1.0)
+    if traded.sum() < a.shape[0]:
+        raise ValueError("too few stocks are traded to pin down the constraint multipliers")
+    target = gross[traded] - np.sign(t[traded]) * marginal_cost[traded]
+    nu = np.linalg.lstsq(a[:, traded].T, target, rcond=None)[0]
+    return pd.DataFrame(
+        {
+            "trade": t,
+            "marginal utility": gross - a.T @ nu,
+            "no-trade band": c,
+            "marginal cost": marginal_cost,
+        },
+        index=stocks,
+    )
