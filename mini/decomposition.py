@@ -181,3 +181,78 @@ def pairwise_factor_contributions(factor_cov: pd.DataFrame, exposures: pd.Series
     x = exposures.reindex(factor_cov.index).to_numpy()
     terms = np.outer(x, x) * factor_cov.loc[factor_cov.index, factor_cov.index].to_numpy()
     return pd.DataFrame(terms, index=factor_cov.index, columns=factor_cov.index)
+
+
+def x_sigma_rho(factor_cov: pd.DataFrame, exposures: pd.Series, specific_variance: float) -> pd.DataFrame:
+    r"""Menchero and Davis's x-σ-ρ decomposition of a portfolio's volatility.
+
+    Each source's contribution to volatility is its exposure times its volatility
+    times its correlation with the portfolio's return:
+
+    .. math:: c_k = x_k\, \sigma_k\, \rho_k, \qquad
+       \rho_k = \frac{\operatorname{Cov}(f_k, R)}{\sigma_k\, \sigma} = \frac{(F x)_k}{\sigma_k\, \sigma},
+
+    where :math:`\sigma_k = \sqrt{F_{kk}}` and :math:`\sigma^2 = x^\top F x + w^\top\Delta w`.
+    Specific returns are uncorrelated with the factors, so :math:`\operatorname{Cov}(f_k, R)
+    = (Fx)_k` and :math:`c_k = x_k (F x)_k / \sigma`, the Euler contribution of
+    :func:`decompose_risk` divided by σ. The specific part is one more source with
+    exposure 1, volatility :math:`\sigma_s = \sqrt{w^\top \Delta w}` and correlation
+    :math:`\sigma_s / \sigma`. The contributions add up to σ.
+
+    Returns one row per factor and a last row ``Specific``, with columns ``exposure``,
+    ``volatility``, ``stand-alone`` (:math:`x_k \sigma_k`, the volatility of the
+    source on its own, signed), ``correlation`` and ``contribution``.
+    """
+    d = decompose_exposures(factor_cov, exposures, specific_variance)
+    vol = d.total_vol
+    if vol == 0:
+        raise ValueError("the portfolio has zero risk, so correlations with it are undefined")
+    cov = factor_cov.loc[d.exposures.index, d.exposures.index].to_numpy()
+    sigma_k = np.sqrt(np.diag(cov))
+    if np.any(sigma_k == 0):
+        raise ValueError("a factor has zero volatility, so its correlation is undefined")
+    x = d.exposures.to_numpy()
+    rho = (cov @ x) / (sigma_k * vol)
+    table = pd.DataFrame(
+        {"exposure": x, "volatility": sigma_k, "stand-alone": x * sigma_k, "correlation": rho},
+        index=d.exposures.index,
+    )
+    spec = d.specific_vol
+    table.loc[SPECIFIC] = [1.0, spec, spec, spec / vol]
+    table["contribution"] = table["stand-alone"] * table["correlation"]
+    return table
+
+
+def recentre_industries(factor_cov: pd.DataFrame, market: str, industry_weights: pd.Series) -> pd.DataFrame:
+    r"""The factor covariance under another industry convention, :math:`F' = M F M^\top`.
+
+    The market factor and one dummy per industry are collinear, so some constraint
+    must pin the industry returns down; the book's is that cap-weighted industry
+    returns sum to zero. Any other set of weights :math:`\nu_j` (summing to one) gives
+    equally valid factor returns
+
+    .. math:: f'_j = f_j - m, \qquad f'_{\text{mkt}} = f_{\text{mkt}} + m, \qquad
+       m = \sum_j \nu_j f_j ,
+
+    with :math:`\sum_j \nu_j f'_j = 0`. Every stock's factor return
+    :math:`f_{\text{mkt}} + f_{j(i)}` is unchanged, and so is :math:`XFX^\top`, but
+    risk moves between the market and the industries. M is the K × K matrix of this
+    map; ``industry_weights`` names the industries (the other factors are untouched).
+    """
+    factor_cov = _checks.finite_frame(factor_cov, "factor covariance")
+    industry_weights = _checks.finite_series(industry_weights, "industry weights")
+    factors = factor_cov.index
+    _checks.known_labels([market], factors, "factor")
+    industries = _checks.known_labels(industry_weights.index, factors, "factor")
+    if market in industries:
+        raise ValueError(f"the market factor {market!r} cannot also be an industry")
+    _checks.sums_to(industry_weights, 1.0, "industry weights")
+    position = {name: k for k, name in enumerate(factors)}
+    m = np.eye(len(factors))
+    nu = industry_weights.reindex(industries).to_numpy()
+    columns = [position[name] for name in industries]
+    for j in columns:
+        m[j, columns] -= nu
+    m[position[market], columns] += nu
+    cov = factor_cov.loc[factors, factors].to_numpy()
+    return pd.DataFrame(m @ cov @ m.T, index=factors, columns=factors)

@@ -353,5 +353,38 @@ def scree_chart(
         if edges:
             ax.legend(frameon=False)
         _finish_bars(ax, title, False, labels, max_upright=8)
+
+
+def panel_bars(
+    frame: pd.DataFrame,
+    title: str,
+    percent_columns: tuple[str, ...] = (),
+    size: tuple[float, float] = (7.2, 3.4),
+) -> Figure:
+    """One panel of horizontal bars per column of ``frame``, side by side, sharing the row
+    labels (read across a row to follow one item through the columns); blue for positive
+    and red for negative values, percent ticks for the columns in ``percent_columns``."""
+    frame = _checks.finite_frame(frame, "frame")
+    if frame.empty:
+        raise ValueError("frame has no rows or no columns to draw")
+    unknown = [c for c in percent_columns if c not in frame.columns]
+    if unknown:
+        raise ValueError(f"percent_columns {unknown} are not columns of the frame")
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, frame.shape[1], figsize=size, layout="constrained", sharey=True)
+        axes = np.atleast_1d(axes)
+        labels = [str(i) for i in frame.index]
+        positions = np.arange(len(labels))
+        for ax, column in zip(axes, frame.columns, strict=True):
+            values = frame[column]
+            ax.barh(positions, values.to_numpy(), color=_sign_colours(values))
+            ax.axvline(0, color="black", linewidth=0.8)
+            ax.set_title(str(column), fontsize=10)
+            if column in percent_columns:
+                ax.xaxis.set_major_formatter(TickPercentFormatter())
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
+        axes[0].set_yticks(positions, labels)
+        axes[0].invert_yaxis()
+        fig.suptitle(title, fontsize=11)
     plt.close(fig)
     return fig

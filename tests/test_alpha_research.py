@@ -1,0 +1,156 @@
+"""From a signal to an alpha: Grinold's rule, the transfer coefficient, IC decay and
+signal combination, each checked against an independent computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+
+from mini.alpha import (
+    combine_signals,
+    grinold_alpha,
+    ic_by_horizon,
+    ic_half_life,
+    information_coefficient,
+    neutralise,
+    neutralise_panel,
+    standardise_scores,
+    transfer_coefficient,
+)
+from mini.optimisation import mean_variance_bounded, mean_variance_diagonal
+
+
+def test_standardise_and_grinold_by_hand():
+    scores = pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "b", "c"])
+    z = standardise_scores(scores)
+    sd = np.sqrt(2.0 / 3.0)  # population sd of 1, 2, 3
+    assert np.allclose(z.to_numpy(), [[-1 / sd, 0.0, 1 / sd]])
+    vol = pd.Series({"a": 0.1, "b": 0.2, "c": 0.4})
+    alpha = grinold_alpha(scores, vol, ic=0.05)
+    assert np.allclose(alpha.to_numpy(), [[-0.05 * 0.1 / sd, 0.0, 0.05 * 0.4 / sd]])
+
+
+def test_grinold_alpha_is_the_conditional_expectation():
+    # z and u = theta / omega jointly normal with correlation IC: the regression of
+    # theta on the z-score has slope IC * omega, stock by stock.
+    rng = np.random.default_rng(3)
+    n_periods, ic = 20000, 0.1
+    vol = pd.Series([0.02, 0.05, 0.1], index=["a", "b", "c"])
+    raw = rng.standard_normal((n_periods, 3))
+    u = ic * raw + np.sqrt(1 - ic**2) * rng.standard_normal((n_periods, 3))
+    theta = u * vol.to_numpy()
+    for i, stock in enumerate(vol.index):
+        slope = np.polyfit(raw[:, i], theta[:, i], 1)[0]
+        assert abs(slope - ic * vol[stock]) < 0.15 * ic * vol[stock]
+
+
+def test_transfer_coefficient_against_a_direct_correlation():
+    rng = np.random.default_rng(1)
+    stocks = [f"s{i}" for i in range(8)]
+    alpha = pd.DataFrame(rng.normal(size=(3, 8)), columns=stocks)
+    weights = pd.DataFrame(rng.normal(size=(3, 8)), columns=stocks)
+    vol = pd.Series(rng.uniform(0.1, 0.5, 8), index=stocks)
+    tc = transfer_coefficient(alpha, weights, vol)
+    for t in range(3):
+        expected = np.corrcoef(alpha.iloc[t] / vol, weights.iloc[t] * vol)[0, 1]
+        assert np.isclose(tc.iloc[t], expected)
+    # with diagonal risk and alphas whose budget multiplier is zero (sum of alpha / vol²
+    # is zero), the optimum w = alpha / (2 lambda vol²) transfers everything
+    balanced = alpha - np.outer(alpha.div(vol**2).mean(axis=1), vol**2)
+    optimum = mean_variance_diagonal(balanced, vol**2, 2.0)
+    assert np.allclose(optimum, balanced / (4.0 * vol**2))
+    assert np.allclose(transfer_coefficient(balanced, optimum, vol), 1.0)
+    # a budget that binds (alphas not balanced) transfers a little less
+    assert (transfer_coefficient(alpha, mean_variance_diagonal(alpha, vol**2, 2.0), vol) < 1.0).all()
+
+
+def test_diagonal_optimiser_matches_the_active_set_solver():
+    rng = np.random.default_rng(7)
+    stocks = pd.Index([f"s{i}" for i in range(10)])
+    alpha = pd.Series(rng.normal(0, 0.02, 10), index=stocks)
+    var = pd.Series(rng.uniform(0.01, 0.09, 10), index=stocks)
+    benchmark = pd.Series(rng.dirichlet(np.ones(10)), index=stocks)
+    lower, upper = -benchmark, pd.Series(np.inf, index=stocks)
+    ones = pd.DataFrame([np.ones(10)], index=["budget"], columns=stocks)
+    for lam in (0.5, 2.0, 10.0):
+        fast = mean_variance_diagonal(alpha.to_frame().T, var, lam, lower.to_frame().T, upper.to_frame().T)
+        slow = mean_variance_bounded(
+            pd.DataFrame(np.diag(var), index=stocks, columns=stocks),
+            alpha,
+            ones,
+            pd.Series({"budget": 0.0}),
+            lam,
+            lower,
+            upper,
+        )
+        assert np.allclose(fast.iloc[0], slow, atol=1e-10)
+        assert abs(fast.iloc[0].sum()) < 1e-12 and (fast.iloc[0] >= lower - 1e-15).all()
+
+
+def test_neutralise_panel_matches_the_loop(mm):
+    rng = np.random.default_rng(5)
+    signal = pd.DataFrame(rng.normal(size=(3, 10)), columns=mm.stocks)
+    x = np.repeat(mm.exposures.to_numpy()[None], 3, axis=0)
+    weights = pd.DataFrame(np.tile(mm.regression_weights.to_numpy(), (3, 1)), columns=mm.stocks)
+    restrictions = np.repeat(mm.restriction.to_numpy()[None], 3, axis=0)
+    fast = neutralise_panel(signal, x, weights, restrictions)
+    for t in range(3):
+        slow = neutralise(signal.iloc[t], mm.exposures, mm.regression_weights, mm.restriction)
+        assert np.allclose(fast.iloc[t].to_numpy(), slow.to_numpy(), atol=1e-12)
+
+
+def test_ic_by_horizon_and_half_life():
+    rng = np.random.default_rng(11)
+    n_periods, n_stocks, decay = 400, 300, 0.5
+    returns = pd.DataFrame(rng.standard_normal((n_periods, n_stocks)))
+    # a signal that sees the next few periods' returns, less clearly the further out
+    signal = 0.3 * sum(decay**h * returns.shift(-h).fillna(0.0) for h in range(6))
+    signal = signal + pd.DataFrame(rng.standard_normal((n_periods, n_stocks)))
+    table = ic_by_horizon(signal, returns, range(4), rank=False)
+    assert list(table.index) == [0, 1, 2, 3] and table.loc[3, "periods"] == n_periods - 3
+    # horizon 1 by hand
+    by_hand = information_coefficient(
+        signal.iloc[:-1], returns.iloc[1:].set_axis(signal.index[:-1]), rank=False
+    )
+    assert np.isclose(table.loc[1, "mean IC"], by_hand.mean())
+    ratios = table["mean IC"].iloc[1:].to_numpy() / table["mean IC"].iloc[:-1].to_numpy()
+    assert np.allclose(ratios, decay, atol=0.08)
+    assert abs(ic_half_life(table["mean IC"]) - 1.0) < 0.2  # decay 0.5 per period: one period
+    assert np.isclose(ic_half_life(pd.Series([0.04, 0.02, 0.01])), 1.0)
+    with pytest.raises(ValueError, match="does not decay"):
+        ic_half_life(pd.Series([0.01, 0.02, 0.04]))
+
+
+def test_combined_ic_against_brute_force():
+    ic = pd.Series({"a": 0.04, "b": 0.03})
+    for rho in (-0.3, 0.0, 0.5, 0.8):
+        corr = pd.DataFrame([[1.0, rho], [rho, 1.0]], index=ic.index, columns=ic.index)
+        weights, combined = combine_signals(ic, corr)
+
+        c = corr.to_numpy()
+        best = minimize(
+            lambda v, c=c: -(v @ ic.to_numpy()) / np.sqrt(v @ c @ v),
+            np.array([0.5, 0.5]),
+            method="Nelder-Mead",
+            options={"xatol": 1e-10, "fatol": 1e-14},
+        )
+        assert np.isclose(combined, -best.fun, rtol=1e-8)
+        closed = np.sqrt((0.04**2 + 0.03**2 - 2 * rho * 0.04 * 0.03) / (1 - rho**2))
+        assert np.isclose(combined, closed)
+        assert np.isclose(weights.sum(), 1.0)
+        v = weights.to_numpy()
+        assert np.isclose(v @ ic.to_numpy() / np.sqrt(v @ c @ v), combined)
+
+
+def test_alpha_research_bad_input():
+    scores = pd.DataFrame([[1.0, 1.0, 1.0]], columns=["a", "b", "c"])
+    with pytest.raises(ValueError, match="constant across stocks"):
+        standardise_scores(scores)
+    with pytest.raises(ValueError, match="positive"):
+        grinold_alpha(scores + np.array([[0.0, 1.0, 2.0]]), pd.Series({"a": 0.1, "b": 0.0, "c": 0.1}), 0.05)
+    with pytest.raises(ValueError, match="horizons"):
+        ic_by_horizon(scores, scores, [5])
+    with pytest.raises(ValueError, match="zero position"):
+        mean_variance_diagonal(scores, pd.Series(1.0, index=scores.columns), 1.0, lower=scores)
