@@ -71,12 +71,13 @@ def main() -> int:
         size_gb = sum(f.stat().st_size for f in folder.iterdir()) / 1e9
         print(f"panel written in {written:.1f} s: {size_gb:.2f} GB in {folder} (not timed below)")
         print(f"load average before: {load()}")
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = stream_estimation(
             folder, half_life=250, vol_half_life=84, warmup=63, block_periods=args.block
         )
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         print(f"load average after: {load()}")
+        print(f"  estimation: {elapsed:.1f} s wall, {cpu:.1f} s of CPU over all threads")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

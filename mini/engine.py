@@ -22,7 +22,9 @@ of :mod:`mini.constraints` (last industry eliminated), exactly as
 :func:`mini.constraints.industry_restrictions` builds it.
 
 Arrays are batched over a block of periods: ``codes`` (T, N) integers in [0, J),
-``styles`` (T, N, S), ``returns`` and ``weights`` (T, N), ``industry_weights`` (T, J).
+``styles`` (T, S, N) (each period's style exposures as S rows of N stocks, so that the
+per-period products are plain BLAS calls), ``returns`` and ``weights`` (T, N),
+``industry_weights`` (T, J).
 Everything is computed in float64, whatever the input's dtype. Tested equal to the
 readable functions in ``tests/test_engine.py``.
 """
@@ -34,8 +36,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
+
+from mini.regression import PanelFit
+
+if TYPE_CHECKING:
+    from mini.simulation import SimulatedMarket
 
 
 @dataclass(frozen=True)
@@ -53,62 +62,74 @@ class BlockFit:
     t_stats: np.ndarray | None
 
 
-def group_sums(codes: np.ndarray, planes: np.ndarray, n_groups: int) -> np.ndarray:
-    r"""Per-period sums by group: :math:`out_{ctj} = \sum_{i: c_{ti} = j} v_{cti}`.
+def group_sums(
+    codes: np.ndarray, planes: np.ndarray, n_groups: int, one_hot: np.ndarray | None = None
+) -> np.ndarray:
+    r"""Per-period sums by group: :math:`out_{tcj} = \sum_{i: c_{ti} = j} v_{tci}`.
 
-    ``codes`` is (T, N) integers in [0, ``n_groups``), ``planes`` (C, T, N), one
-    contiguous plane per quantity to sum; returns (C, T, ``n_groups``). One
-    ``bincount`` per plane.
+    ``codes`` is (T, N) integers in [0, ``n_groups``), ``planes`` (T, C, N), C
+    quantities per stock and period; returns (T, C, ``n_groups``), from one ``bincount``
+    over the whole block. When every period has the same codes, ``one_hot`` (N,
+    ``n_groups``), their indicator matrix, turns the sums into one BLAS product, faster
+    for a few groups.
     """
-    n_planes, n_periods, _ = planes.shape
-    flat = (codes + n_groups * np.arange(n_periods)[:, None]).ravel()
-    out = np.empty((n_planes, n_periods * n_groups))
-    for c in range(n_planes):
-        out[c] = np.bincount(flat, weights=planes[c].ravel(), minlength=n_periods * n_groups)
-    return out.reshape(n_planes, n_periods, n_groups)
+    n_periods, n_planes, n_stocks = planes.shape
+    if one_hot is not None:
+        return (planes.reshape(n_periods * n_planes, n_stocks) @ one_hot).reshape(
+            n_periods, n_planes, n_groups
+        )
+    offsets = n_groups * np.arange(n_periods * n_planes).reshape(n_periods, n_planes, 1)
+    flat = (offsets + codes[:, None, :]).ravel()
+    sums = np.bincount(flat, weights=planes.ravel(), minlength=n_periods * n_planes * n_groups)
+    return sums.reshape(n_periods, n_planes, n_groups)
+
+
+def _design(styles: np.ndarray, returns: np.ndarray) -> np.ndarray:
+    """(T, S + 2, N): a row of ones, the style rows, the returns: every dense column of
+    X (and r) for each period, stocks along the last axis."""
+    n_periods, n_styles, n_stocks = styles.shape
+    z = np.empty((n_periods, n_styles + 2, n_stocks))
+    z[:, 0] = 1.0
+    z[:, 1 : 1 + n_styles] = styles
+    z[:, -1] = returns
+    return z
 
 
 def structured_gram(
     codes: np.ndarray,
-    styles: np.ndarray,
+    design: np.ndarray,
     weights: np.ndarray,
     n_industries: int,
-    returns: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    r"""Per-period :math:`G_t = X_t^\top W_t X_t` (T, K, K) and, with ``returns``,
-    :math:`b_t = X_t^\top W_t r_t` (T, K), from the block structure in the module docstring.
+    one_hot: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Per-period :math:`G_t = X_t^\top W_t X_t` (T, K, K), :math:`b_t = X_t^\top W_t r_t`
+    (T, K) and :math:`r_t^\top W_t r_t` (T,), from the block structure in the module docstring.
 
-    ``codes`` (T, N), ``styles`` (T, N, S), ``weights`` and ``returns`` (T, N)."""
-    n_periods, n_stocks, n_styles = styles.shape
+    ``codes`` (T, N); ``design`` (T, S + 2, N) from :func:`_design` (ones, styles,
+    returns); ``weights`` (T, N); ``one_hot`` as in :func:`group_sums`. One group sum and one BLAS product
+    :math:`Z W Z^\top` per period give every block.
+    """
+    n_periods, n_rows, _ = design.shape
+    n_styles = n_rows - 2
     j, k = n_industries, 1 + n_industries + n_styles
     ind, sty = slice(1, 1 + j), slice(1 + j, k)
-    weighted = styles * weights[:, :, None]  # W S
-    planes = np.empty((n_styles + (2 if returns is not None else 1), n_periods, n_stocks))
-    planes[0] = weights
-    planes[1 : 1 + n_styles] = np.moveaxis(weighted, 2, 0)
-    if returns is not None:
-        planes[-1] = weights * returns
-    by_industry = group_sums(codes, planes, j)  # (C, T, J): sums of w, w s, (w r)
+    weighted = design * weights[:, None, :]  # Z W
+    by_industry = group_sums(codes, weighted, j, one_hot)  # (T, S + 2, J): sums of w, w s, w r
+    products = weighted @ np.swapaxes(design, 1, 2)  # (T, S + 2, S + 2): Z W Z'
     gram = np.zeros((n_periods, k, k))
-    omega = by_industry[0]
-    gram[:, 0, 0] = omega.sum(axis=1)
-    gram[:, 0, ind] = omega
-    gram[:, ind, 0] = omega
+    gram[:, :1, :1] = products[:, :1, :1]
+    gram[:, 0, sty] = gram[:, sty, 0] = products[:, 0, 1:-1]
+    gram[:, sty, sty] = products[:, 1:-1, 1:-1]  # S'WS, the only real product
+    omega = by_industry[:, 0]
+    gram[:, 0, ind] = gram[:, ind, 0] = omega
     gram[:, ind, ind] = omega[:, :, None] * np.eye(j)
-    industry_styles = np.moveaxis(by_industry[1 : 1 + n_styles], 0, 2)  # (T, J, S)
-    gram[:, ind, sty] = industry_styles
-    gram[:, sty, ind] = np.swapaxes(industry_styles, 1, 2)
-    style_sums = industry_styles.sum(axis=1)
-    gram[:, 0, sty] = style_sums
-    gram[:, sty, 0] = style_sums
-    gram[:, sty, sty] = np.swapaxes(weighted, 1, 2) @ styles  # S'WS, the only real product
-    if returns is None:
-        return gram, None
+    gram[:, ind, sty] = np.swapaxes(by_industry[:, 1:-1], 1, 2)
+    gram[:, sty, ind] = by_industry[:, 1:-1]
     cross = np.empty((n_periods, k))
-    cross[:, ind] = by_industry[-1]
-    cross[:, 0] = by_industry[-1].sum(axis=1)
-    cross[:, sty] = (np.swapaxes(weighted, 1, 2) @ returns[:, :, None])[:, :, 0]
-    return gram, cross
+    cross[:, 0] = products[:, 0, -1]
+    cross[:, ind] = by_industry[:, -1]
+    cross[:, sty] = products[:, 1:-1, -1]
+    return gram, cross, products[:, -1, -1]
 
 
 def industry_restriction_block(industry_weights: np.ndarray, n_styles: int) -> np.ndarray:
@@ -152,8 +173,8 @@ def structured_regression(
     weights = np.asarray(weights, dtype=float)
     industry_weights = np.asarray(industry_weights, dtype=float)
     if styles.ndim != 3:
-        raise ValueError(f"styles must be (periods, stocks, styles), got shape {styles.shape}")
-    n_periods, n_stocks, n_styles = styles.shape
+        raise ValueError(f"styles must be (periods, styles, stocks), got shape {styles.shape}")
+    n_periods, n_styles, n_stocks = styles.shape
     if industry_weights.ndim != 2 or industry_weights.shape[0] != n_periods:
         raise ValueError(f"industry weights must be (periods, industries) with {n_periods} periods")
     n_industries = industry_weights.shape[1]
@@ -211,14 +232,21 @@ def _single_threaded_blas() -> AbstractContextManager[object]:
     fight the block threads for the cores (and spin badly on a busy machine). Uses
     threadpoolctl when it is installed (it comes with scikit-learn), else does nothing.
     """
+    controller = _blas_controller()
+    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
+
+
+@cache
+def _blas_controller() -> object | None:
+    """threadpoolctl's view of the loaded BLAS libraries (found once: the search is slow)."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl comes with skfolio's scikit-learn
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+        return None
+    return ThreadpoolController()
 
 
-_BLOCK_BYTES = 4_000_000  # a sub-block of periods whose styles and sums stay in cache
+_BLOCK_BYTES = 2_000_000  # a sub-block of periods whose styles and sums stay in cache
 
 
 @cache
@@ -236,11 +264,14 @@ def _regress_block(
     block: slice,
 ) -> None:
     """The regression of one sub-block of periods, written into ``out[block]``."""
-    n_periods, n_stocks, n_styles = styles.shape
+    n_periods, n_styles, n_stocks = styles.shape
     n_industries = industry_weights.shape[1]
     n_free = n_industries + n_styles
     w = weights / weights.mean(axis=1, keepdims=True)  # scale-free, as in panel_regression
-    gram, cross = structured_gram(codes, styles, w, n_industries, returns)
+    design = _design(styles, returns)
+    # static codes and few industries: sums by industry as a product with the indicator matrix
+    one_hot = np.eye(n_industries)[codes[0]] if n_industries <= 24 and np.all(codes == codes[:1]) else None
+    gram, cross, r_w_r = structured_gram(codes, design, w, n_industries, one_hot)
     empty = np.diagonal(gram, axis1=1, axis2=2)[:, 1 : 1 + n_industries] <= 0
     if np.any(empty):
         period, industry = np.argwhere(empty)[0]
@@ -256,20 +287,22 @@ def _regress_block(
         raise ValueError("regression is singular in some period (collinear style exposures)") from error
     f = (restriction @ solved)[:, :, 0]
 
-    fitted = f[:, :1] + np.take_along_axis(f[:, 1 : 1 + n_industries], codes, axis=1)
-    fitted += (styles @ f[:, 1 + n_industries :, None])[:, :, 0]
+    if one_hot is None:
+        fitted = np.take_along_axis(f[:, 1 : 1 + n_industries], codes, axis=1)
+    else:
+        fitted = f[:, 1 : 1 + n_industries] @ one_hot.T
+    fitted += f[:, :1]
+    fitted += (f[:, None, 1 + n_industries :] @ styles)[:, 0]
     resid = returns - fitted
-    weighted_sq = np.sum(w * resid**2, axis=1)
-    total_unc = np.sum(w * returns**2, axis=1)
-    mean_w = np.sum(w * returns, axis=1) / w.sum(axis=1)
-    total_c = np.sum(w * (returns - mean_w[:, None]) ** 2, axis=1)
+    weighted_sq = np.einsum("tn,tn,tn->t", w, resid, resid)
+    sum_w, sum_wr = gram[:, 0, 0], cross[:, 0]
     out.factor_returns[block] = f
     out.residuals[block] = resid
-    out.r2_uncentred[block] = 1 - weighted_sq / total_unc
-    out.r2_centred[block] = 1 - weighted_sq / total_c
+    out.r2_uncentred[block] = 1 - weighted_sq / r_w_r
+    out.r2_centred[block] = 1 - weighted_sq / (r_w_r - sum_wr**2 / sum_w)
     if out.t_stats is None:
         return
-    meat_full, _ = structured_gram(codes, styles, (w * resid) ** 2, n_industries)
+    meat_full, _, _ = structured_gram(codes, design, (w * resid) ** 2, n_industries, one_hot)
     meat = r_t @ meat_full @ restriction * (n_stocks / (n_stocks - n_free))
     left = np.linalg.solve(normal, meat)  # B^-1 M
     cov_g = np.swapaxes(np.linalg.solve(normal, np.swapaxes(left, 1, 2)), 1, 2)  # B^-1 M B^-1
@@ -282,5 +315,47 @@ def industry_cap_weights(codes: np.ndarray, caps: np.ndarray, n_industries: int)
     r"""Each industry's share of total cap in every period, :math:`\pi_{tj} = \sum_{c_{ti}=j}
     \mathrm{cap}_{ti} / \sum_i \mathrm{cap}_{ti}`: (T, J) from (T, N) codes and caps."""
     caps = np.asarray(caps, dtype=float)
-    sums = group_sums(np.asarray(codes), caps[None], n_industries)[0]
+    codes = np.asarray(codes)
+    static = n_industries <= 24 and np.all(codes == codes[:1])
+    one_hot = np.eye(n_industries)[codes[0]] if static else None
+    sums = group_sums(codes, caps[:, None, :], n_industries, one_hot)[:, 0]
     return sums / caps.sum(axis=1, keepdims=True)
+
+
+def structured_inputs(market: SimulatedMarket) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A simulated market's exposures in the engine's form: (T, N) industry codes, the
+    (T, S, N) style rows (a copy) and the factor names."""
+    n_periods = len(market.periods)
+    industries = list(market.industries)
+    expected = [market.factors[0], *industries]
+    if list(market.factors[: 1 + len(industries)]) != expected:
+        raise ValueError(
+            f"the engine needs factors ordered market, industries, styles; got {list(market.factors)}"
+        )
+    codes = pd.Index(industries).get_indexer(market.industry)
+    if (codes < 0).any():
+        raise ValueError("some stocks belong to no known industry")
+    codes = np.broadcast_to(codes, (n_periods, len(codes)))
+    styles = np.ascontiguousarray(np.swapaxes(market.exposures[:, :, 1 + len(industries) :], 1, 2))
+    return codes, styles, list(market.factors)
+
+
+def fit_simulated_market(market: SimulatedMarket, t_stats: bool = True) -> PanelFit:
+    """:func:`mini.simulation.fit_cross_sections` (full model) computed by the engine:
+    the same :class:`~mini.regression.PanelFit`, never forming the dense exposures."""
+    codes, styles, factors = structured_inputs(market)
+    caps = market.caps.to_numpy()
+    pi = industry_cap_weights(codes, caps, len(market.industries))
+    fit = structured_regression(codes, styles, market.returns.to_numpy(), np.sqrt(caps), pi, t_stats=t_stats)
+    index = market.periods
+    return PanelFit(
+        factor_returns=pd.DataFrame(fit.factor_returns, index=index, columns=factors),
+        residuals=pd.DataFrame(fit.residuals, index=index, columns=market.stocks),
+        r2_uncentred=pd.Series(fit.r2_uncentred, index=index, name="R² (uncentred)"),
+        r2_centred=pd.Series(fit.r2_centred, index=index, name="R² (centred)"),
+        t_stats=pd.DataFrame(
+            fit.t_stats if fit.t_stats is not None else np.full(fit.factor_returns.shape, np.nan),
+            index=index,
+            columns=factors,
+        ),
+    )

@@ -8,7 +8,8 @@ periods is one contiguous slice:
   start-of-period market caps;
 * ``industry.npy``: (T, N) int16, each stock's industry code in [0, J) (codes may change
   over time: a reclassification is a new code from that period on);
-* ``styles.npy``: (T, N, S) float32, standardised style exposures at the start of the period;
+* ``styles.npy``: (T, S, N) float32, standardised style exposures at the start of the period
+  (each period's S styles as rows of N stocks, the layout :mod:`mini.engine` computes with);
 * ``meta.json``: the industry and style names and the number of periods per year.
 
 Storage is float32 to halve the disk and the reading; every computation is done in
@@ -133,7 +134,7 @@ def write_simulated_panel(
         "returns": ((n_periods, n_stocks), np.float32),
         "caps": ((n_periods, n_stocks), np.float32),
         "industry": ((n_periods, n_stocks), np.int16),
-        "styles": ((n_periods, n_stocks, n_styles), np.float32),
+        "styles": ((n_periods, n_styles, n_stocks), np.float32),
     }
     offsets = {}
     for name, (shape, dtype) in files.items():  # headers and sparse files; filled below
@@ -152,7 +153,7 @@ def write_simulated_panel(
                 "returns": np.empty((size, n_stocks), np.float32),
                 "caps": np.empty((size, n_stocks), np.float32),
                 "industry": np.broadcast_to(codes, (size, n_stocks)),
-                "styles": np.empty((size, n_stocks, n_styles), np.float32),
+                "styles": np.empty((size, n_styles, n_stocks), np.float32),
             }
             for t in range(size):  # a recursion in time: caps and characteristics need the last period
                 state = persistence * state + np.sqrt(1 - persistence**2) * shocks[t]
@@ -167,7 +168,7 @@ def write_simulated_panel(
                 r = f[0] + f[1 + codes] + exposure @ f[1 + n_industries :] + specific[t]
                 block["returns"][t] = r
                 block["caps"][t] = cap
-                block["styles"][t] = exposure
+                block["styles"][t] = exposure.T
                 cap = cap * np.maximum(1.0 + r, 0.05)
             for name, values in block.items():
                 row_bytes = int(np.prod(files[name][0][1:])) * np.dtype(files[name][1]).itemsize

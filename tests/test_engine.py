@@ -9,7 +9,12 @@ import pytest
 
 from mini.constraints import industry_constraint, industry_restrictions, restriction_matrix
 from mini.covariance import ewma_covariance, ewma_variance_forecasts
-from mini.engine import industry_cap_weights, industry_restriction_block, structured_regression
+from mini.engine import (
+    fit_simulated_market,
+    industry_cap_weights,
+    industry_restriction_block,
+    structured_regression,
+)
 from mini.evaluation import bias_statistic
 from mini.regression import cross_sectional_regression, panel_regression, regression_weights
 from mini.simulation import fit_cross_sections, simulate_market
@@ -18,10 +23,10 @@ from mini.streaming import panel_shape, read_block, stream_estimation, write_sim
 
 
 def dense_exposures(codes: np.ndarray, styles: np.ndarray, n_industries: int) -> np.ndarray:
-    """(T, N, K) exposures: market, industry dummies, styles."""
-    n_periods, n_stocks, _ = styles.shape
+    """(T, N, K) exposures: market, industry dummies, styles (given as (T, S, N))."""
+    n_periods, _, n_stocks = styles.shape
     dummies = np.eye(n_industries)[codes]
-    return np.concatenate([np.ones((n_periods, n_stocks, 1)), dummies, styles], axis=2)
+    return np.concatenate([np.ones((n_periods, n_stocks, 1)), dummies, np.swapaxes(styles, 1, 2)], axis=2)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,7 @@ def structured(market):
     codes = np.tile(
         market.industry.map({k: j for j, k in enumerate(market.industries)}).to_numpy(), (n_periods, 1)
     )
-    styles = market.exposures[:, :, 1 + len(market.industries) :]
+    styles = np.swapaxes(market.exposures[:, :, 1 + len(market.industries) :], 1, 2)
     pi = industry_cap_weights(codes, market.caps.to_numpy(), len(market.industries))
     return codes, styles, pi
 
@@ -45,12 +50,12 @@ def test_industry_weights_and_restrictions_match_the_readable_ones(market, struc
     assert np.allclose(pi, market.industry_weights().to_numpy(), atol=1e-14)
     columns = [market.factors.get_loc(name) for name in market.industries]
     expected = industry_restrictions(pi, columns, len(market.factors))
-    assert np.array_equal(industry_restriction_block(pi, styles.shape[2]), expected)
+    assert np.array_equal(industry_restriction_block(pi, styles.shape[1]), expected)
     readable = restriction_matrix(
         industry_constraint(market.industry_weights().iloc[3], list(market.factors)),
         eliminate=[market.industries[-1]],
     )
-    assert np.allclose(industry_restriction_block(pi, styles.shape[2])[3], readable.to_numpy(), atol=1e-14)
+    assert np.allclose(industry_restriction_block(pi, styles.shape[1])[3], readable.to_numpy(), atol=1e-14)
 
 
 def test_structured_regression_equals_the_readable_regression_period_by_period(market, structured):
@@ -76,7 +81,7 @@ def test_structured_regression_with_changing_industries_equals_the_dense_batched
     n_periods, n_stocks, n_industries, n_styles = 6, 80, 4, 2
     codes = np.tile(np.arange(n_stocks) % n_industries, (n_periods, 1))
     codes[3:, :5] = (codes[3:, :5] + 1) % n_industries  # five stocks reclassified in period 3
-    styles = rng.standard_normal((n_periods, n_stocks, n_styles))
+    styles = rng.standard_normal((n_periods, n_styles, n_stocks))
     returns = rng.standard_normal((n_periods, n_stocks)) * 0.02
     caps = rng.lognormal(0, 1, (n_periods, n_stocks))
     pi = industry_cap_weights(codes, caps, n_industries)
@@ -124,9 +129,9 @@ def test_the_stored_panel_is_read_back_in_blocks_and_follows_its_description(sto
     assert np.array_equal(np.vstack([h.styles for h in halves]), whole.styles)
     weights = whole.caps / whole.caps.sum(axis=1, keepdims=True)
     assert np.allclose(
-        np.sum(weights[:, :, None] * whole.styles, axis=1), 0.0, atol=1e-5
+        np.sum(weights[:, None, :] * whole.styles, axis=2), 0.0, atol=1e-5
     )  # cap-weighted mean 0
-    assert np.allclose(whole.styles.std(axis=1), 1.0, atol=1e-5)
+    assert np.allclose(whole.styles.std(axis=2), 1.0, atol=1e-5)
     assert np.allclose(whole.caps[1:], whole.caps[:-1] * np.maximum(1 + whole.returns[:-1], 0.05), rtol=1e-5)
     with pytest.raises(ValueError, match="outside"):
         read_block(stored, 40, 60)
@@ -178,3 +183,13 @@ def test_streaming_rejects_bad_input(stored, tmp_path):
         panel_shape(tmp_path)
     with pytest.raises(ValueError, match="five stocks"):
         write_simulated_panel(tmp_path, n_stocks=10, n_periods=5, n_industries=4, n_styles=2)
+
+
+def test_fit_simulated_market_equals_fit_cross_sections(market):
+    fast = fit_simulated_market(market)
+    slow = fit_cross_sections(market)
+    pd.testing.assert_frame_equal(fast.factor_returns, slow.factor_returns, atol=1e-13, rtol=0)
+    pd.testing.assert_frame_equal(fast.residuals, slow.residuals, atol=1e-13, rtol=0)
+    pd.testing.assert_frame_equal(fast.t_stats, slow.t_stats, rtol=1e-9)
+    pd.testing.assert_series_equal(fast.r2_centred, slow.r2_centred, atol=1e-12, rtol=0)
+    assert fit_simulated_market(market, t_stats=False).t_stats.isna().all().all()
