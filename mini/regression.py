@@ -401,3 +401,29 @@ def nested_f_test(
     dof = n_obs - n_params_full
     f_stat = ((r2_full - r2_restricted) / n_added) / ((1 - r2_full) / dof)
     return float(f_stat), float(stats.f.sf(f_stat, n_added, dof))
+
+
+def backfill_factor(residuals: pd.DataFrame, exposure: np.ndarray, weights: pd.DataFrame) -> pd.Series:
+    r"""A new factor's return history estimated "bolted on": each period's residuals of the
+    old model regressed on the new exposure alone, the old factor returns kept unchanged.
+
+    .. math:: \hat f^{\text{new}}_t = \frac{\sum_i w_{it} x_{it} e_{it}}{\sum_i w_{it} x_{it}^2}
+
+    Cheap, and it leaves the published history of the other factors alone, but unless the
+    new exposure is uncorrelated (in the weighted sense) with the old ones it is not the
+    return a full re-estimation would give: part of the new factor's return was already
+    absorbed by the old factors. ``residuals`` and ``weights`` are T × N, ``exposure``
+    (T, N).
+    """
+    residuals = _checks.finite_frame(residuals, "residuals")
+    weights = _checks.finite_frame(weights, "regression weights")
+    x = _checks.finite_array(exposure, "exposure", ndim=2)
+    if x.shape != residuals.shape or weights.shape != residuals.shape:
+        raise ValueError(
+            f"exposure {x.shape}, residuals {residuals.shape} and weights {weights.shape} must match"
+        )
+    w = weights.to_numpy()
+    denominator = np.sum(w * x**2, axis=1)
+    if np.any(denominator <= 0):
+        raise ValueError("the new exposure is zero in some period, so its return is undefined")
+    return pd.Series(np.sum(w * x * residuals.to_numpy(), axis=1) / denominator, index=residuals.index)

@@ -16,7 +16,7 @@ from mini.global_model import (
     fit_global_period,
     global_constraints,
 )
-from mini.regression import nested_f_test
+from mini.regression import backfill_factor, nested_f_test
 from mini.simulation import simulate_global_market
 
 
@@ -114,3 +114,17 @@ def test_global_model_rejects_bad_input(world):
         )
     with pytest.raises(ValueError, match="countries"):
         simulate_global_market(n_countries=9)
+
+
+def test_backfill_factor_is_a_one_regressor_wls_of_the_residuals():
+    rng = np.random.default_rng(5)
+    e = pd.DataFrame(rng.normal(size=(4, 30)))
+    x = rng.normal(size=(4, 30))
+    w = pd.DataFrame(rng.uniform(0.5, 2.0, size=(4, 30)))
+    got = backfill_factor(e, x, w)
+    for t in range(4):
+        root = np.sqrt(w.iloc[t].to_numpy())
+        expected = np.linalg.lstsq((x[t] * root)[:, None], e.iloc[t].to_numpy() * root, rcond=None)[0][0]
+        assert got.iloc[t] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="must match"):
+        backfill_factor(e, x[:, :5], w)
