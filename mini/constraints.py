@@ -114,3 +114,30 @@ def industry_restrictions(
     for j, column in enumerate(columns[:-1]):
         restrictions[:, eliminated, free.index(column)] = -weights[:, j] / weights[:, -1]
     return restrictions
+
+
+def sum_to_zero_constraints(groups: dict[str, pd.Series], factors: Sequence[str]) -> pd.DataFrame:
+    r"""One cap-weighted sum-to-zero row per group of factors, :math:`\sum_{j \in g} \pi_j f_j = 0`.
+
+    ``groups`` maps a label (say "countries") to the cap weights of its factors (a
+    Series indexed by factor name). A global model with world, country and industry
+    factors needs two such rows, since both the country and the industry dummies add
+    up to the world factor's column of ones. Returns an m × K frame for
+    :func:`restriction_matrix`; a factor may belong to one group only.
+    """
+    factors = pd.Index(factors)
+    rows = []
+    seen: set[str] = set()
+    for label, weights in groups.items():
+        weights = _checks.finite_series(weights, f"cap weights of {label}")
+        _checks.known_labels(weights.index, factors, "factor")
+        overlap = seen.intersection(weights.index)
+        if overlap:
+            raise ValueError(f"factors {sorted(overlap)} belong to more than one group")
+        seen.update(weights.index)
+        row = pd.Series(0.0, index=factors, name=f"cap-weighted {label} sum to zero")
+        row[weights.index] = weights.to_numpy()
+        rows.append(row)
+    if not rows:
+        raise ValueError("no groups given: nothing to constrain")
+    return pd.DataFrame(rows)

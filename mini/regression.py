@@ -373,3 +373,61 @@ def _period_blocks(shape: tuple[int, int, int]) -> list[slice]:
     n_periods, n_stocks, n_factors = shape
     size = max(1, _BLOCK_BYTES // (8 * n_stocks * n_factors))
     return [slice(start, min(start + size, n_periods)) for start in range(0, n_periods, size)]
+
+
+def nested_f_test(
+    r2_restricted: float, r2_full: float, n_obs: int, n_params_full: int, n_added: int = 1
+) -> tuple[float, float]:
+    r"""F-test that ``n_added`` extra regressors add nothing, from the two fits' R².
+
+    .. math:: F = \frac{(R^2_{\text{full}} - R^2_{\text{restricted}}) / q}
+       {(1 - R^2_{\text{full}}) / (n - p)} \sim F(q,\, n - p)
+
+    with q = ``n_added``, n observations and p free parameters in the full model; both
+    R² must be measured against the same total (weighted, centred) sum of squares, as
+    :func:`weighted_r2` does. Returns (F, p-value). Under the null a pure-noise
+    regressor raises R² by :math:`(1 - R^2)/(n - p)` on average: with 500 stocks and a
+    dozen factors, about 0.2 percentage points. The F distribution is exact only when
+    the weighted errors are normal with equal variances; with fat tails, or weights
+    that are not inverse specific variances, it rejects too often, and the White
+    t-statistic of the added factor's return is the safer per-period test.
+    """
+    from scipy import stats
+
+    if not (0 <= r2_restricted <= 1 and 0 <= r2_full < 1):
+        raise ValueError(f"R² must lie in [0, 1): got {r2_restricted} and {r2_full}")
+    if r2_full < r2_restricted - 1e-12:
+        raise ValueError("the full model's R² cannot be below the restricted model's")
+    if n_added < 1 or n_obs <= n_params_full:
+        raise ValueError(
+            f"need n_added >= 1 and more observations ({n_obs}) than parameters ({n_params_full})"
+        )
+    dof = n_obs - n_params_full
+    f_stat = ((r2_full - r2_restricted) / n_added) / ((1 - r2_full) / dof)
+    return float(f_stat), float(stats.f.sf(f_stat, n_added, dof))
+
+
+def backfill_factor(residuals: pd.DataFrame, exposure: np.ndarray, weights: pd.DataFrame) -> pd.Series:
+    r"""A new factor's return history estimated "bolted on": each period's residuals of the
+    old model regressed on the new exposure alone, the old factor returns kept unchanged.
+
+    .. math:: \hat f^{\text{new}}_t = \frac{\sum_i w_{it} x_{it} e_{it}}{\sum_i w_{it} x_{it}^2}
+
+    Cheap, and it leaves the published history of the other factors alone, but unless the
+    new exposure is uncorrelated (in the weighted sense) with the old ones it is not the
+    return a full re-estimation would give: part of the new factor's return was already
+    absorbed by the old factors. ``residuals`` and ``weights`` are T × N, ``exposure``
+    (T, N).
+    """
+    residuals = _checks.finite_frame(residuals, "residuals")
+    weights = _checks.finite_frame(weights, "regression weights")
+    x = _checks.finite_array(exposure, "exposure", ndim=2)
+    if x.shape != residuals.shape or weights.shape != residuals.shape:
+        raise ValueError(
+            f"exposure {x.shape}, residuals {residuals.shape} and weights {weights.shape} must match"
+        )
+    w = weights.to_numpy()
+    denominator = np.sum(w * x**2, axis=1)
+    if np.any(denominator <= 0):
+        raise ValueError("the new exposure is zero in some period, so its return is undefined")
+    return pd.Series(np.sum(w * x * residuals.to_numpy(), axis=1) / denominator, index=residuals.index)

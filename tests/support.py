@@ -67,7 +67,7 @@ def reference_value(key: str) -> float:
     value = reference_figure(key).value
     if value.endswith("%"):
         return float(value[:-1]) / 100
-    return float(value)
+    return float(value.replace(",", ""))
 
 
 def reference_decimals(key: str) -> int:

@@ -1,0 +1,195 @@
+"""The fast engine (mini.engine) and the streaming pipeline (mini.streaming) give the same
+numbers as the readable per-period functions; bad input raises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mini.constraints import industry_constraint, industry_restrictions, restriction_matrix
+from mini.covariance import ewma_covariance, ewma_variance_forecasts
+from mini.engine import (
+    fit_simulated_market,
+    industry_cap_weights,
+    industry_restriction_block,
+    structured_regression,
+)
+from mini.evaluation import bias_statistic
+from mini.regression import cross_sectional_regression, panel_regression, regression_weights
+from mini.simulation import fit_cross_sections, simulate_market
+from mini.specific_risk import ewma_specific_variance
+from mini.streaming import panel_shape, read_block, stream_estimation, write_simulated_panel
+
+
+def dense_exposures(codes: np.ndarray, styles: np.ndarray, n_industries: int) -> np.ndarray:
+    """(T, N, K) exposures: market, industry dummies, styles (given as (T, S, N))."""
+    n_periods, _, n_stocks = styles.shape
+    dummies = np.eye(n_industries)[codes]
+    return np.concatenate([np.ones((n_periods, n_stocks, 1)), dummies, np.swapaxes(styles, 1, 2)], axis=2)
+
+
+@pytest.fixture(scope="module")
+def market():
+    return simulate_market(n_stocks=150, n_periods=20, n_industries=5, seed=7)
+
+
+@pytest.fixture(scope="module")
+def structured(market):
+    n_periods = len(market.periods)
+    codes = np.tile(
+        market.industry.map({k: j for j, k in enumerate(market.industries)}).to_numpy(), (n_periods, 1)
+    )
+    styles = np.swapaxes(market.exposures[:, :, 1 + len(market.industries) :], 1, 2)
+    pi = industry_cap_weights(codes, market.caps.to_numpy(), len(market.industries))
+    return codes, styles, pi
+
+
+def test_industry_weights_and_restrictions_match_the_readable_ones(market, structured):
+    codes, styles, pi = structured
+    assert np.allclose(pi, market.industry_weights().to_numpy(), atol=1e-14)
+    columns = [market.factors.get_loc(name) for name in market.industries]
+    expected = industry_restrictions(pi, columns, len(market.factors))
+    assert np.array_equal(industry_restriction_block(pi, styles.shape[1]), expected)
+    readable = restriction_matrix(
+        industry_constraint(market.industry_weights().iloc[3], list(market.factors)),
+        eliminate=[market.industries[-1]],
+    )
+    assert np.allclose(industry_restriction_block(pi, styles.shape[1])[3], readable.to_numpy(), atol=1e-14)
+
+
+def test_structured_regression_equals_the_readable_regression_period_by_period(market, structured):
+    codes, styles, pi = structured
+    fit = structured_regression(codes, styles, market.returns.to_numpy(), np.sqrt(market.caps.to_numpy()), pi)
+    for t in (0, 9, 19):
+        readable = cross_sectional_regression(
+            market.exposures_at(t),
+            market.returns.iloc[t],
+            regression_weights(market.caps.iloc[t]),
+            market.restriction_at(t),
+        )
+        assert np.allclose(fit.factor_returns[t], readable.factor_returns.to_numpy(), atol=1e-13)
+        assert np.allclose(fit.residuals[t], readable.residuals.to_numpy(), atol=1e-13)
+        assert fit.r2_centred[t] == pytest.approx(readable.r2_centred, abs=1e-12)
+        assert fit.r2_uncentred[t] == pytest.approx(readable.r2_uncentred, abs=1e-12)
+    batched = fit_cross_sections(market)
+    assert np.allclose(fit.t_stats, batched.t_stats.to_numpy(), rtol=1e-9)
+
+
+def test_structured_regression_with_changing_industries_equals_the_dense_batched_one():
+    rng = np.random.default_rng(3)
+    n_periods, n_stocks, n_industries, n_styles = 6, 80, 4, 2
+    codes = np.tile(np.arange(n_stocks) % n_industries, (n_periods, 1))
+    codes[3:, :5] = (codes[3:, :5] + 1) % n_industries  # five stocks reclassified in period 3
+    styles = rng.standard_normal((n_periods, n_styles, n_stocks))
+    returns = rng.standard_normal((n_periods, n_stocks)) * 0.02
+    caps = rng.lognormal(0, 1, (n_periods, n_stocks))
+    pi = industry_cap_weights(codes, caps, n_industries)
+    fit = structured_regression(codes, styles, returns, np.sqrt(caps), pi)
+    x = dense_exposures(codes, styles, n_industries)
+    restrictions = industry_restrictions(pi, list(range(1, 1 + n_industries)), x.shape[2])
+    dense = panel_regression(x, pd.DataFrame(returns), pd.DataFrame(np.sqrt(caps)), restrictions)
+    assert np.allclose(fit.factor_returns, dense.factor_returns.to_numpy(), atol=1e-13)
+    assert np.allclose(fit.residuals, dense.residuals.to_numpy(), atol=1e-13)
+    assert np.allclose(fit.t_stats, dense.t_stats.to_numpy(), rtol=1e-9)
+
+
+def test_structured_regression_rejects_bad_input(market, structured):
+    codes, styles, pi = structured
+    r = market.returns.to_numpy()
+    w = np.sqrt(market.caps.to_numpy())
+    with pytest.raises(ValueError, match="industry codes"):
+        structured_regression(codes + 10, styles, r, w, pi)
+    with pytest.raises(ValueError, match="positive"):
+        structured_regression(codes, styles, r, -w, pi)
+    with pytest.raises(ValueError, match="NaN"):
+        structured_regression(codes, styles, np.where(r > 0.1, np.nan, r), w, pi)
+    with pytest.raises(ValueError, match="periods, stocks"):
+        structured_regression(codes[:, :10], styles, r, w, pi)
+    emptied = codes.copy()
+    emptied[emptied == 0] = 1  # industry 0 loses every member
+    with pytest.raises(ValueError, match="no members"):
+        structured_regression(emptied, styles, r, w, pi)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("panel")
+    write_simulated_panel(
+        folder, n_stocks=120, n_periods=50, n_industries=4, n_styles=3, seed=11, block_periods=8
+    )
+    return folder
+
+
+def test_the_stored_panel_is_read_back_in_blocks_and_follows_its_description(stored):
+    shape = panel_shape(stored)
+    assert (shape.n_periods, shape.n_stocks, len(shape.industries), len(shape.styles)) == (50, 120, 4, 3)
+    whole = read_block(stored, 0, 50)
+    halves = [read_block(stored, 0, 23), read_block(stored, 23, 50)]
+    assert np.array_equal(np.vstack([h.styles for h in halves]), whole.styles)
+    weights = whole.caps / whole.caps.sum(axis=1, keepdims=True)
+    assert np.allclose(
+        np.sum(weights[:, None, :] * whole.styles, axis=2), 0.0, atol=1e-5
+    )  # cap-weighted mean 0
+    assert np.allclose(whole.styles.std(axis=2), 1.0, atol=1e-5)
+    assert np.allclose(whole.caps[1:], whole.caps[:-1] * np.maximum(1 + whole.returns[:-1], 0.05), rtol=1e-5)
+    with pytest.raises(ValueError, match="outside"):
+        read_block(stored, 40, 60)
+
+
+def test_streamed_pipeline_equals_the_readable_functions_on_the_whole_panel(stored):
+    shape = panel_shape(stored)
+    result = stream_estimation(
+        stored, half_life=20, vol_half_life=10, warmup=6, block_periods=7, keep_residuals=True
+    )
+    whole = read_block(stored, 0, shape.n_periods)
+    n_ind = len(shape.industries)
+    x = dense_exposures(whole.codes, whole.styles, n_ind)
+    for t in (0, 6, 7, 49):  # block edges included
+        exposures = pd.DataFrame(x[t], columns=shape.factors)
+        pi = pd.Series(industry_cap_weights(whole.codes[t : t + 1], whole.caps[t : t + 1], n_ind)[0])
+        pi.index = shape.industries
+        restriction = restriction_matrix(
+            industry_constraint(pi, shape.factors), eliminate=[shape.industries[-1]]
+        )
+        readable = cross_sectional_regression(
+            exposures, pd.Series(whole.returns[t]), regression_weights(pd.Series(whole.caps[t])), restriction
+        )
+        assert np.allclose(result.factor_returns.iloc[t], readable.factor_returns.to_numpy(), atol=1e-13)
+        assert np.allclose(result.residuals.iloc[t], readable.residuals.to_numpy(), atol=1e-13)
+    residuals = result.residuals
+    assert np.allclose(result.specific_var, ewma_specific_variance(residuals, half_life=20), rtol=1e-12)
+    forecasts = ewma_variance_forecasts(residuals, half_life=20, warmup=6)
+    expected_bias = bias_statistic(residuals.iloc[6:] / np.sqrt(forecasts))
+    assert np.allclose(result.specific_bias, expected_bias, rtol=1e-10)
+    f = result.factor_returns
+    assert np.allclose(result.factor_cov, ewma_covariance(f, half_life=20, vol_half_life=10), rtol=1e-12)
+    assert np.all(np.linalg.eigvalsh(result.factor_cov_nw.to_numpy()) > 0)
+
+
+def test_streaming_does_not_depend_on_the_block_size(stored):
+    one = stream_estimation(stored, half_life=20, vol_half_life=10, warmup=6, block_periods=50)
+    many = stream_estimation(stored, half_life=20, vol_half_life=10, warmup=6, block_periods=3)
+    assert np.allclose(one.factor_returns, many.factor_returns, atol=1e-14)
+    assert np.allclose(one.specific_bias, many.specific_bias, rtol=1e-12)
+
+
+def test_streaming_rejects_bad_input(stored, tmp_path):
+    with pytest.raises(ValueError, match="warm-up"):
+        stream_estimation(stored, half_life=20, vol_half_life=10, warmup=0)
+    with pytest.raises(ValueError, match="block size"):
+        stream_estimation(stored, half_life=20, vol_half_life=10, warmup=6, block_periods=0)
+    with pytest.raises(ValueError, match="no stored panel"):
+        panel_shape(tmp_path)
+    with pytest.raises(ValueError, match="five stocks"):
+        write_simulated_panel(tmp_path, n_stocks=10, n_periods=5, n_industries=4, n_styles=2)
+
+
+def test_fit_simulated_market_equals_fit_cross_sections(market):
+    fast = fit_simulated_market(market)
+    slow = fit_cross_sections(market)
+    pd.testing.assert_frame_equal(fast.factor_returns, slow.factor_returns, atol=1e-13, rtol=0)
+    pd.testing.assert_frame_equal(fast.residuals, slow.residuals, atol=1e-13, rtol=0)
+    pd.testing.assert_frame_equal(fast.t_stats, slow.t_stats, rtol=1e-9)
+    pd.testing.assert_series_equal(fast.r2_centred, slow.r2_centred, atol=1e-12, rtol=0)
+    assert fit_simulated_market(market, t_stats=False).t_stats.isna().all().all()

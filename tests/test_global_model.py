@@ -1,0 +1,130 @@
+"""Global model (world, countries, industries, currencies), general sum-to-zero constraints
+and the nested F-test, each against an independent computation; bad input raises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from mini.constraints import restriction_matrix, sum_to_zero_constraints
+from mini.global_model import (
+    base_currency_returns,
+    currency_exposures,
+    fit_global,
+    fit_global_period,
+    global_constraints,
+)
+from mini.regression import backfill_factor, nested_f_test
+from mini.simulation import simulate_global_market
+
+
+@pytest.fixture(scope="module")
+def world():
+    return simulate_global_market(n_stocks=240, n_periods=12, n_countries=3, n_industries=4, seed=2)
+
+
+def test_sum_to_zero_constraints_hold_for_every_restricted_vector():
+    factors = ["W", "A", "B", "X", "Y"]
+    c = sum_to_zero_constraints(
+        {"countries": pd.Series({"A": 0.3, "B": 0.7}), "industries": pd.Series({"X": 0.6, "Y": 0.4})}, factors
+    )
+    r = restriction_matrix(c)
+    g = np.random.default_rng(0).normal(size=r.shape[1])
+    assert np.allclose(c.to_numpy() @ (r.to_numpy() @ g), 0.0)
+    with pytest.raises(ValueError, match="more than one group"):
+        sum_to_zero_constraints({"a": pd.Series({"A": 1.0}), "b": pd.Series({"A": 1.0})}, factors)
+
+
+def test_global_regression_equals_constrained_least_squares_by_kkt(world):
+    t = 3
+    fit = fit_global_period(
+        world.returns.iloc[t], world.caps, world.country, world.industry, world.countries, world.industries
+    )
+    x = np.column_stack(
+        [np.ones(240)]
+        + [(world.country == c).to_numpy(float) for c in world.countries]
+        + [(world.industry == j).to_numpy(float) for j in world.industries]
+    )
+    w = np.sqrt(world.caps.to_numpy())
+    c = global_constraints(
+        world.caps, world.country, world.industry, world.countries, world.industries
+    ).to_numpy()
+    k, m = x.shape[1], c.shape[0]
+    kkt = np.block([[x.T @ (w[:, None] * x), c.T], [c, np.zeros((m, m))]])
+    rhs = np.concatenate([x.T @ (w * world.returns.iloc[t].to_numpy()), np.zeros(m)])
+    assert np.allclose(fit.factor_returns.to_numpy(), np.linalg.solve(kkt, rhs)[:k], atol=1e-12)
+    batched = fit_global(world)
+    assert np.allclose(batched.factor_returns.iloc[t], fit.factor_returns, atol=1e-12)
+    assert np.allclose(batched.residuals.iloc[t], fit.residuals, atol=1e-12)
+
+
+def test_a_reference_country_changes_the_factors_not_the_fit(world):
+    args = (world.caps, world.country, world.industry, world.countries, world.industries)
+    zero_sum = fit_global_period(world.returns.iloc[0], *args)
+    reference = fit_global_period(world.returns.iloc[0], *args, reference_country="US")
+    assert np.allclose(zero_sum.residuals, reference.residuals, atol=1e-12)
+    assert reference.factor_returns["US"] == pytest.approx(0.0, abs=1e-12)
+    assert reference.factor_returns["WORLD"] == pytest.approx(
+        zero_sum.factor_returns["WORLD"] + zero_sum.factor_returns["US"]
+    )
+
+
+def test_base_currency_returns_compound_local_and_currency_returns(world):
+    usd = base_currency_returns(world.returns, world.currency_returns, world.currency)
+    stock = world.country[world.country == "JP"].index[0]
+    expected = (1 + world.returns[stock]) * (1 + world.currency_returns["JPY"]) - 1
+    assert np.allclose(usd[stock], expected)
+    us_stock = world.country[world.country == "US"].index[0]
+    assert np.allclose(usd[us_stock], world.returns[us_stock])
+    w = world.caps / world.caps.sum()
+    exposure = currency_exposures(w, world.currency, list(world.currency_returns.columns), "USD")
+    assert exposure["JPY"] == pytest.approx(w[world.country == "JP"].sum())
+    assert "USD" not in exposure.index
+
+
+def test_nested_f_test_matches_the_f_statistic_from_residual_sums_of_squares():
+    rng = np.random.default_rng(1)
+    n = 80
+    x = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
+    extra = rng.normal(size=n)
+    y = x @ [0.1, 0.5, -0.2] + 0.3 * extra + rng.normal(size=n)
+    ssr = [
+        np.sum((y - a @ np.linalg.lstsq(a, y, rcond=None)[0]) ** 2) for a in (x, np.column_stack([x, extra]))
+    ]
+    tss = np.sum((y - y.mean()) ** 2)
+    f_stat, p_value = nested_f_test(1 - ssr[0] / tss, 1 - ssr[1] / tss, n, 4)
+    expected = (ssr[0] - ssr[1]) / (ssr[1] / (n - 4))
+    assert f_stat == pytest.approx(expected)
+    assert p_value == pytest.approx(stats.f.sf(expected, 1, n - 4))
+    with pytest.raises(ValueError, match="cannot be below"):
+        nested_f_test(0.5, 0.4, n, 4)
+
+
+def test_global_model_rejects_bad_input(world):
+    with pytest.raises(ValueError, match="reference country"):
+        global_constraints(
+            world.caps,
+            world.country,
+            world.industry,
+            world.countries,
+            world.industries,
+            reference_country="XX",
+        )
+    with pytest.raises(ValueError, match="countries"):
+        simulate_global_market(n_countries=9)
+
+
+def test_backfill_factor_is_a_one_regressor_wls_of_the_residuals():
+    rng = np.random.default_rng(5)
+    e = pd.DataFrame(rng.normal(size=(4, 30)))
+    x = rng.normal(size=(4, 30))
+    w = pd.DataFrame(rng.uniform(0.5, 2.0, size=(4, 30)))
+    got = backfill_factor(e, x, w)
+    for t in range(4):
+        root = np.sqrt(w.iloc[t].to_numpy())
+        expected = np.linalg.lstsq((x[t] * root)[:, None], e.iloc[t].to_numpy() * root, rcond=None)[0][0]
+        assert got.iloc[t] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="must match"):
+        backfill_factor(e, x[:, :5], w)
