@@ -313,7 +313,9 @@ def test_keys_are_unique_and_readable():
 
 def test_every_value_reprints_with_its_format():
     for row in _rows():
-        number = float(row["value"].removesuffix("%").replace(",", "")) / (100 if row["value"].endswith("%") else 1)
+        number = float(row["value"].removesuffix("%").replace(",", "")) / (
+            100 if row["value"].endswith("%") else 1
+        )
         assert format(number, row["format"]) == row["value"], row["key"]
         assert row["source"] == "pinned by the book" or re.fullmatch(
             r"reference output §\d+b?|primer appendix", row["source"]
