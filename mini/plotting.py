@@ -353,6 +353,8 @@ def scree_chart(
         if edges:
             ax.legend(frameon=False)
         _finish_bars(ax, title, False, labels, max_upright=8)
+    plt.close(fig)
+    return fig
 
 
 def panel_bars(
