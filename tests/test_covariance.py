@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS, seeds
 
 from mini.covariance import (
     decay_from_half_life,
@@ -21,9 +22,6 @@ from mini.covariance import (
     shrink_covariance,
 )
 from mini.simulation import simulate_market
-
-SETTINGS = settings(max_examples=30, deadline=None)
-seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def random_returns(seed: int, n_periods: int = 60, n_factors: int = 4) -> pd.DataFrame:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.covariance import sample_covariance
 from mini.dimensionality import (
@@ -16,8 +17,6 @@ from mini.dimensionality import (
     zero_variance_portfolio,
 )
 from mini.risk_model import RiskModel
-
-SETTINGS = settings(max_examples=40, deadline=None)
 
 
 def random_returns(seed: int, n_periods: int, n_stocks: int) -> pd.DataFrame:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.evaluation import (
     bias_band,
@@ -17,8 +18,6 @@ from mini.evaluation import (
     rolling_bias,
     standardised_returns,
 )
-
-SETTINGS = settings(max_examples=30, deadline=None)
 
 
 def test_the_band_holds_about_95_percent_of_correct_bias_statistics():

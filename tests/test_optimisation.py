@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize
-from support import random_model
+from support import SETTINGS, random_model, seeds
 
 from mini.decomposition import decompose_risk
 from mini.optimisation import (
@@ -19,9 +19,6 @@ from mini.optimisation import (
     minimum_tracking_error,
     minimum_tracking_error_bounded,
 )
-
-SETTINGS = settings(max_examples=40, deadline=None)
-seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def random_problem(seed: int, n: int = 10):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.exposures import covered_exposures, standardise, standardise_like
 from mini.regression import regression_weights
@@ -92,7 +93,7 @@ def test_path_with_buffer_churns_less():
     assert universe_changes(buffered).to_numpy().sum() == 0
 
 
-@settings(max_examples=30, deadline=None)
+@SETTINGS
 @given(st.integers(min_value=0, max_value=2**32 - 1), st.floats(min_value=0.0, max_value=0.9))
 def test_buffered_universe_contains_the_plain_one(seed, buffer):
     """Any stock that qualifies without a buffer also qualifies with one, every period."""
@@ -151,7 +152,7 @@ def test_effective_number_of_minimodel_weightings_is_ordered(mm):
     assert n_equal > n_root > n_cap > 1
 
 
-@settings(max_examples=40, deadline=None)
+@SETTINGS
 @given(st.lists(st.floats(min_value=0.01, max_value=100.0), min_size=1, max_size=30))
 def test_effective_number_lies_between_one_and_n(values):
     n_eff = effective_number(pd.Series(values))
