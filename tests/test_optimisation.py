@@ -18,6 +18,7 @@ from mini.optimisation import (
     mean_variance_bounded,
     minimum_tracking_error,
     minimum_tracking_error_bounded,
+    turnover,
 )
 
 
@@ -165,3 +166,12 @@ def test_unreachable_targets_and_bad_limits_raise(mm):
         mean_variance(sigma, alpha, rows, targets, 0.0)
     with pytest.raises(ValueError, match="alpha does not match"):
         mean_variance(sigma, alpha.drop("AXIOM"), rows, targets, 1.0)
+
+
+def test_turnover_by_hand():
+    before = pd.Series({"a": 0.5, "b": 0.3, "c": 0.2})
+    after = pd.Series({"c": 0.5, "a": 0.2, "b": 0.3})  # same stocks, another order
+    # half of |0.2 - 0.5| + |0.3 - 0.3| + |0.5 - 0.2|
+    assert turnover(before, after) == pytest.approx(0.3, rel=1e-15)
+    assert turnover(before, before) == 0.0
+    assert turnover(pd.Series({"a": 0.1, "b": -0.1}), pd.Series({"a": -0.1, "b": 0.1})) == pytest.approx(0.2)

@@ -1,0 +1,62 @@
+"""Time-series betas and Fama–MacBeth against textbook formulas and scipy's regression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from mini.timeseries import time_series_betas
+
+
+def _one_factor_sample():
+    rng = np.random.default_rng(17)
+    f = pd.DataFrame({"MKT": rng.normal(0.01, 0.04, 12)})
+    r = pd.DataFrame({"a": 0.002 + 1.3 * f["MKT"] + rng.normal(0, 0.02, 12), "b": rng.normal(0, 0.05, 12)})
+    return r, f
+
+
+def test_one_factor_betas_and_standard_errors_equal_scipy_linregress():
+    r, f = _one_factor_sample()
+    fit = time_series_betas(r, f)
+    for name in r.columns:
+        line = stats.linregress(f["MKT"], r[name])
+        assert fit.betas.loc[name, "MKT"] == pytest.approx(line.slope, rel=1e-12)
+        assert fit.alpha[name] == pytest.approx(line.intercept, rel=1e-10, abs=1e-15)
+        assert fit.standard_errors.loc[name, "MKT"] == pytest.approx(line.stderr, rel=1e-12)
+        assert fit.alpha_standard_error[name] == pytest.approx(line.intercept_stderr, rel=1e-12)
+
+
+def test_one_factor_residual_vol_by_hand():
+    r, f = _one_factor_sample()
+    fit = time_series_betas(r, f)
+    x = f["MKT"].to_numpy()
+    for name in r.columns:
+        y = r[name].to_numpy()
+        slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
+        resid = y - y.mean() - slope * (x - x.mean())
+        # T = 12 periods, one factor and an intercept: T - 2 = 10 degrees of freedom
+        assert fit.residual_vol[name] == pytest.approx(np.sqrt(np.sum(resid**2) / 10), rel=1e-12)
+        # textbook: se(slope) = s / sqrt(sum (x - mean)^2)
+        se = np.sqrt(np.sum(resid**2) / 10) / np.sqrt(np.sum((x - x.mean()) ** 2))
+        assert fit.standard_errors.loc[name, "MKT"] == pytest.approx(se, rel=1e-12)
+
+
+def test_two_factor_standard_errors_by_frisch_waugh():
+    """se of a slope = s / sqrt(residual sum of squares of its factor on the other regressors)."""
+    rng = np.random.default_rng(3)
+    f = pd.DataFrame(rng.normal(0, 0.03, (9, 2)), columns=["MKT", "RATES"])
+    r = pd.DataFrame({"a": rng.normal(0, 0.05, 9)})
+    fit = time_series_betas(r, f)
+    design = np.column_stack([np.ones(9), f.to_numpy()])
+    coef, ssr, *_ = np.linalg.lstsq(design, r["a"].to_numpy(), rcond=None)
+    s = np.sqrt(ssr[0] / (9 - 2 - 1))
+    assert fit.residual_vol["a"] == pytest.approx(s, rel=1e-12)
+    for j, name in enumerate(["MKT", "RATES"], start=1):
+        others = np.delete(design, j, axis=1)
+        _, partial_ssr, *_ = np.linalg.lstsq(others, design[:, j], rcond=None)
+        assert fit.standard_errors.loc["a", name] == pytest.approx(s / np.sqrt(partial_ssr[0]), rel=1e-10)
+    _, const_ssr, *_ = np.linalg.lstsq(design[:, 1:], design[:, 0], rcond=None)
+    assert fit.alpha_standard_error["a"] == pytest.approx(s / np.sqrt(const_ssr[0]), rel=1e-10)
+    assert np.allclose(fit.betas.loc["a"], coef[1:], rtol=1e-12)
