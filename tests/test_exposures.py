@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mini.exposures import winsorise
+from mini.exposures import (
+    covered_exposures,
+    exposure_matrix,
+    fill_missing,
+    industry_dummies,
+    standardise,
+    standardise_like,
+    variance_inflation_factors,
+    winsorise,
+)
+from mini.universe import Universe
 
 
 def test_winsorise_clips_at_the_median_plus_k_scaled_mads():
@@ -25,3 +35,67 @@ def test_winsorise_leaves_values_inside_the_band_alone():
     clipped = winsorise(values)
     assert clipped["e"] == pytest.approx(7.4478, rel=1e-15)
     assert np.array_equal(clipped.iloc[:4], values.iloc[:4])
+
+
+def test_standardise_by_hand():
+    d = pd.Series([1.0, 2.0, 6.0], index=list("abc"), name="SIZE")
+    cap = pd.Series({"c": 0.25, "a": 0.5, "b": 0.25})
+    # cap-weighted mean 0.5 + 0.5 + 1.5 = 2.5; population std of (1, 2, 6) is sqrt(14/3)
+    z = standardise(d, cap)
+    assert np.allclose(z, (d - 2.5) / np.sqrt(14 / 3), rtol=1e-14)
+    ref = pd.Series([1.0, 3.0], index=["a", "b"], name="SIZE")
+    like = standardise_like(pd.Series({"x": 4.0}, name="SIZE"), ref, pd.Series({"a": 0.75, "b": 0.25}))
+    assert like["x"] == pytest.approx((4.0 - 1.5) / 1.0, rel=1e-14)  # reference std is 1
+
+
+def test_fill_missing_and_dummies_by_hand():
+    d = pd.Series([1.0, np.nan, 4.0, 10.0, np.nan], index=list("abcde"), name="VALUE")
+    groups = pd.Series(["X", "X", "X", "Y", "Y"], index=list("abcde"))
+    filled = fill_missing(d, groups)
+    assert filled.to_dict() == {"a": 1.0, "b": 2.5, "c": 4.0, "d": 10.0, "e": 10.0}
+    dummies = industry_dummies(groups, ["Y", "X", "Z"])
+    assert list(dummies.columns) == ["Y", "X", "Z"]
+    assert dummies["X"].tolist() == [1.0, 1.0, 1.0, 0.0, 0.0]
+    assert dummies["Z"].sum() == 0.0
+
+
+def test_exposure_matrix_by_hand():
+    stocks = list("abcd")
+    universe = Universe(
+        industry=pd.Series(["X", "Y", "X", "Y"], index=stocks),
+        cap=pd.Series([4.0, 3.0, 2.0, 1.0], index=stocks),
+        industries=("Y", "X"),
+    )
+    descriptors = pd.DataFrame({"SIZE": [4.0, 3.0, 2.0, 1.0]}, index=stocks)
+    x = exposure_matrix(universe, descriptors)
+    assert list(x.columns) == ["MKT", "Y", "X", "SIZE"]
+    assert (x["MKT"] == 1.0).all() and x["X"].tolist() == [1.0, 0.0, 1.0, 0.0]
+    # cap-weighted mean (16 + 9 + 4 + 1) / 10 = 3; population std sqrt(1.25)
+    assert np.allclose(x["SIZE"], (np.array([4.0, 3.0, 2.0, 1.0]) - 3.0) / np.sqrt(1.25), rtol=1e-14)
+    covered = covered_exposures(
+        universe, descriptors, pd.Series({"e": "Y"}), pd.DataFrame({"SIZE": [5.0]}, index=["e"])
+    )
+    assert covered.loc["e"].to_dict() == pytest.approx(
+        {"MKT": 1.0, "Y": 1.0, "X": 0.0, "SIZE": 2.0 / np.sqrt(1.25)}
+    )
+
+
+def test_variance_inflation_factors_against_an_unweighted_regression():
+    rng = np.random.default_rng(2)
+    stocks = [f"s{i}" for i in range(12)]
+    a = rng.normal(size=12)
+    x = pd.DataFrame({"A": a, "B": 0.8 * a + rng.normal(size=12), "C": rng.normal(size=12)}, index=stocks)
+    vifs = variance_inflation_factors(x.assign(MKT=1.0), pd.Series(1.0, index=stocks), ["A", "B"])
+    for name in ("A", "B"):
+        others = np.column_stack([np.ones(12), x.drop(columns=name).to_numpy()])
+        y = x[name].to_numpy()
+        resid = y - others @ np.linalg.lstsq(others, y, rcond=None)[0]
+        r2 = 1 - resid @ resid / np.sum((y - y.mean()) ** 2)
+        assert vifs[name] == pytest.approx(1 / (1 - r2), rel=1e-10)
+    # with weights: twice the weight on a stock counts it twice
+    weights = pd.Series(1.0, index=stocks)
+    weights.iloc[0] = 2.0
+    doubled = pd.concat([x.assign(MKT=1.0), x.assign(MKT=1.0).iloc[[0]].rename(index={"s0": "copy"})])
+    expected = variance_inflation_factors(doubled, pd.Series(1.0, index=doubled.index), ["C"])
+    got = variance_inflation_factors(x.assign(MKT=1.0), weights, ["C"])
+    assert got["C"] == pytest.approx(expected["C"], rel=1e-10)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mini.timeseries import time_series_betas
+from mini.timeseries import fama_macbeth, shrink_betas, time_series_betas
 
 
 def _one_factor_sample():
@@ -60,3 +60,30 @@ def test_two_factor_standard_errors_by_frisch_waugh():
     _, const_ssr, *_ = np.linalg.lstsq(design[:, 1:], design[:, 0], rcond=None)
     assert fit.alpha_standard_error["a"] == pytest.approx(s / np.sqrt(const_ssr[0]), rel=1e-10)
     assert np.allclose(fit.betas.loc["a"], coef[1:], rtol=1e-12)
+
+
+def test_shrink_betas_by_hand():
+    betas = pd.Series({"a": 0.5, "b": 1.5})
+    se = pd.Series({"b": 0.2, "a": 0.1})
+    # prior N(1, 0.1^2): weights on the estimate 0.01 / (0.01 + 0.01) and 0.01 / (0.01 + 0.04)
+    shrunk = shrink_betas(betas, se, prior_mean=1.0, prior_std=0.1)
+    assert shrunk["a"] == pytest.approx(0.5 * 0.5 + 0.5 * 1.0, rel=1e-14)
+    assert shrunk["b"] == pytest.approx(0.2 * 1.5 + 0.8 * 1.0, rel=1e-14)
+    # default prior: mean 1, variance var(betas) - mean(se^2) = 0.5 - 0.025
+    prior_var = 0.5 - 0.025
+    default = shrink_betas(betas, se)
+    weight_a = prior_var / (prior_var + 0.01)
+    assert default["a"] == pytest.approx(weight_a * 0.5 + (1 - weight_a) * 1.0, rel=1e-14)
+
+
+def test_fama_macbeth_against_scipy_per_period():
+    rng = np.random.default_rng(11)
+    z = rng.normal(size=(4, 8, 1))
+    returns = pd.DataFrame(0.01 * z[:, :, 0] + rng.normal(0, 0.02, (4, 8)))
+    fit = fama_macbeth(returns, z, ["VAL"])
+    slopes = [stats.linregress(z[t, :, 0], returns.iloc[t]).slope for t in range(4)]
+    assert np.allclose(fit.slopes["VAL"], slopes, rtol=1e-12)
+    assert fit.mean["VAL"] == pytest.approx(np.mean(slopes), rel=1e-12)
+    result = stats.ttest_1samp(slopes, 0.0)
+    assert fit.t_stat["VAL"] == pytest.approx(result.statistic, rel=1e-12)
+    assert fit.standard_error["VAL"] == pytest.approx(np.std(slopes, ddof=1) / 2, rel=1e-12)
