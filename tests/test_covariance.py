@@ -302,3 +302,25 @@ def test_ewma_variance_and_covariance_forecasts_by_hand():
     assert cov[0, 0, 1] == pytest.approx((1 * 2 + 3 * 0) / 2)
     assert cov[1, 0, 1] == pytest.approx(decay * 1.0 + (1 - decay) * 2.0 * 1.0)
     assert np.allclose(np.diagonal(cov, axis1=1, axis2=2), variance.to_numpy())
+
+
+def test_matrix_functions_keep_labels_and_name_bad_input():
+    s = _three_factor_covariance()
+    floored = eigenvalue_floor(s, 1e-6)
+    assert list(floored.index) == list("xyz") and list(floored.columns) == list("xyz")
+    shrunk = shrink_covariance(s, 0.5)
+    assert list(shrunk.index) == list("xyz") and list(shrunk.columns) == list("xyz")
+    asymmetric = s.copy()
+    asymmetric.iloc[0, 1] += 0.01
+    for function in (lambda m: eigenvalue_floor(m, 1e-6), lambda m: shrink_covariance(m, 0.5)):
+        with pytest.raises(ValueError, match="^covariance contains 1 NaN"):
+            function(s.mask(s > 0.08))
+        with pytest.raises(ValueError, match="^covariance is not symmetric"):
+            function(asymmetric)
+
+
+def test_volatility_regime_adjustment_of_a_single_period():
+    # one period: the multiplier is the root mean square of that period's z
+    assert volatility_regime_adjustment(pd.DataFrame({"A": [3.0], "B": [1.0]}), 10.0) == pytest.approx(
+        np.sqrt(5.0), rel=1e-14
+    )
