@@ -324,3 +324,23 @@ def test_volatility_regime_adjustment_of_a_single_period():
     assert volatility_regime_adjustment(pd.DataFrame({"A": [3.0], "B": [1.0]}), 10.0) == pytest.approx(
         np.sqrt(5.0), rel=1e-14
     )
+
+
+def test_effective_sample_size_edge_cases():
+    assert effective_sample_size(np.array([1.0, 0.0, 1.0])) == pytest.approx(2.0)  # a zero weight is allowed
+    with pytest.raises(ValueError, match="^weights must be non-negative and not all zero$"):
+        effective_sample_size(np.zeros(3))
+    with pytest.raises(ValueError, match="^weights must be 1-dimensional"):
+        effective_sample_size(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="^weights contains 1 NaN"):
+        effective_sample_size(np.array([1.0, np.nan]))
+
+
+def test_constant_correlation_target_of_one_and_two_factors():
+    one = pd.DataFrame([[0.04]], index=["x"], columns=["x"])
+    assert np.allclose(shrink_covariance(one, 0.7), one, rtol=1e-15)
+    two = pd.DataFrame([[0.04, 0.01], [0.01, 0.01]], index=["x", "y"], columns=["x", "y"])
+    # with two factors the average correlation is the one correlation: the target is the matrix itself
+    assert np.allclose(shrink_covariance(two, 1.0), two, rtol=1e-14)
+    with pytest.raises(ValueError, match="^covariance has a non-positive variance on its diagonal$"):
+        shrink_covariance(pd.DataFrame([[0.0, 0.0], [0.0, 0.01]]), 0.5)
