@@ -87,3 +87,49 @@ def test_fama_macbeth_against_scipy_per_period():
     result = stats.ttest_1samp(slopes, 0.0)
     assert fit.t_stat["VAL"] == pytest.approx(result.statistic, rel=1e-12)
     assert fit.standard_error["VAL"] == pytest.approx(np.std(slopes, ddof=1) / 2, rel=1e-12)
+
+
+def test_time_series_betas_with_one_degree_of_freedom_and_its_labels():
+    f = pd.DataFrame({"MKT": [0.01, 0.03, -0.02]}, index=[1, 2, 3])
+    r = pd.DataFrame({"a": [0.02, 0.01, 0.0]}, index=[1, 2, 3])
+    fit = time_series_betas(r, f)  # T = K + 2: one residual degree of freedom
+    line = stats.linregress(f["MKT"], r["a"])
+    assert fit.residual_vol["a"] == pytest.approx(
+        np.sqrt(np.sum((r["a"] - line.intercept - line.slope * f["MKT"]) ** 2) / 1), rel=1e-10
+    )
+    assert (fit.alpha.name, fit.alpha_standard_error.name, fit.residual_vol.name) == (
+        "alpha",
+        "alpha standard error",
+        "residual vol",
+    )
+    assert list(fit.betas.columns) == ["MKT"] and list(fit.standard_errors.index) == ["a"]
+    with pytest.raises(ValueError, match="^2 periods cannot identify 1 betas and an intercept$"):
+        time_series_betas(r.iloc[:2], f.iloc[:2])
+    with pytest.raises(ValueError, match="^asset and factor returns must cover the same periods$"):
+        time_series_betas(r, f.set_axis([1, 2, 4]))
+
+
+def test_shrink_betas_floor_and_names():
+    betas = pd.Series({"a": 1.0, "b": 1.1})
+    se = pd.Series({"a": 0.5, "b": 0.5})
+    # the dispersion (0.005) is less than the noise (0.25): the prior variance is floored at 1e-12
+    shrunk = shrink_betas(betas, se)
+    weight = 1e-12 / (1e-12 + 0.25)
+    assert shrunk["a"] == pytest.approx(weight * 1.0 + (1 - weight) * 1.05, rel=1e-15)
+    assert shrunk.name == "shrunk beta"
+    with pytest.raises(ValueError, match="^standard errors must be positive$"):
+        shrink_betas(betas, pd.Series({"a": 0.0, "b": 0.5}))
+    with pytest.raises(ValueError, match="^prior standard deviation must be positive, got 0"):
+        shrink_betas(betas, se, prior_std=0.0)
+
+
+def test_fama_macbeth_labels_and_two_periods():
+    z = np.array([[[0.0], [1.0], [2.0]], [[1.0], [0.0], [2.0]]])
+    returns = pd.DataFrame([[0.0, 0.01, 0.02], [0.02, 0.0, 0.03]], index=["t1", "t2"])
+    fit = fama_macbeth(returns, z, ["VAL"])
+    assert list(fit.slopes.columns) == ["const", "VAL"] and list(fit.slopes.index) == ["t1", "t2"]
+    # t1: exact line 0.01 * z; t2: slope of (1, 0, 2) -> (0.02, 0, 0.03) by least squares
+    slope2 = stats.linregress([1.0, 0.0, 2.0], [0.02, 0.0, 0.03]).slope
+    assert fit.slopes["VAL"].tolist() == pytest.approx([0.01, slope2], rel=1e-12)
+    with pytest.raises(ValueError, match="^need at least two periods$"):
+        fama_macbeth(returns.iloc[:1], z[:1], ["VAL"])
