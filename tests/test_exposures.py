@@ -99,3 +99,36 @@ def test_variance_inflation_factors_against_an_unweighted_regression():
     expected = variance_inflation_factors(doubled, pd.Series(1.0, index=doubled.index), ["C"])
     got = variance_inflation_factors(x.assign(MKT=1.0), weights, ["C"])
     assert got["C"] == pytest.approx(expected["C"], rel=1e-10)
+
+
+def test_exposure_edge_cases_and_messages():
+    stocks = list("abc")
+    flat = pd.Series(2.0, index=stocks, name="FLAT")
+    equal = pd.Series(1 / 3, index=stocks)
+    with pytest.raises(ValueError, match="^descriptor 'FLAT' is constant across stocks"):
+        standardise(flat, equal)
+    with pytest.raises(ValueError, match="^reference descriptor 'FLAT' is constant across stocks"):
+        standardise_like(flat, flat, equal)
+    with pytest.raises(ValueError, match="^descriptor 'FLAT' has no spread around its median"):
+        winsorise(flat)
+    with pytest.raises(ValueError, match="^winsorising limit must be positive, got 0"):
+        winsorise(pd.Series([1.0, 2.0, 3.0], index=stocks), limit=0.0)
+    groups = pd.Series(["X", "Y", "Y"], index=stocks)
+    with pytest.raises(ValueError, match=r"^every value of 'V' is missing in group\(s\) \['X'\]$"):
+        fill_missing(pd.Series([np.nan, 1.0, 2.0], index=stocks, name="V"), groups)
+    with pytest.raises(ValueError, match="^descriptor 'V' contains infinite values$"):
+        fill_missing(pd.Series([np.inf, 1.0, 2.0], index=stocks, name="V"), groups)
+    with pytest.raises(ValueError, match=r"^unknown industry \['Z'\]"):
+        industry_dummies(pd.Series(["X", "Z", "X"], index=stocks), ["X", "Y"])
+
+
+def test_variance_inflation_factor_edge_cases():
+    stocks = list("abcd")
+    x = pd.DataFrame({"MKT": 1.0, "A": [1.0, 2.0, 3.0, 4.0], "B": [2.0, 4.0, 6.0, 8.0]}, index=stocks)
+    vifs = variance_inflation_factors(x, pd.Series(1.0, index=stocks), ["A"])
+    assert vifs["A"] == np.inf  # B explains A exactly
+    assert vifs.name == "VIF"
+    with pytest.raises(ValueError, match="^weights must be positive$"):
+        variance_inflation_factors(x, pd.Series([1.0, 1.0, 1.0, 0.0], index=stocks), ["A"])
+    with pytest.raises(ValueError, match="^exposure 'MKT' is constant, so its VIF is undefined$"):
+        variance_inflation_factors(x, pd.Series(1.0, index=stocks), ["MKT"])
