@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -338,7 +340,9 @@ def test_effective_sample_size_edge_cases():
 
 def test_constant_correlation_target_of_one_and_two_factors():
     one = pd.DataFrame([[0.04]], index=["x"], columns=["x"])
-    assert np.allclose(shrink_covariance(one, 0.7), one, rtol=1e-15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 on the way: one factor has no correlations to average
+        assert np.allclose(shrink_covariance(one, 0.7), one, rtol=1e-15)
     two = pd.DataFrame([[0.04, 0.01], [0.01, 0.01]], index=["x", "y"], columns=["x", "y"])
     # with two factors the average correlation is the one correlation: the target is the matrix itself
     assert np.allclose(shrink_covariance(two, 1.0), two, rtol=1e-14)
