@@ -2,7 +2,8 @@
 
 Reads ``mutmut results --all true`` on standard input. The score is the share of tested
 mutants the tests kill (a timeout counts as killed); a mutant no test reaches counts as
-surviving. Survivors are listed so that each can be read with ``mutmut show NAME``.
+surviving; mutants not run yet (an interrupted run) are counted apart, not in the
+score. Survivors are listed so that each can be read with ``mutmut show NAME``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from collections import Counter, defaultdict
 
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}
-UNTESTED = {"skipped", "not checked"}
+UNTESTED = {"skipped", "not checked", "check was interrupted by user"}
 
 
 def module_of(mutant: str) -> str:
@@ -35,14 +36,18 @@ def main(lines: list[str], only: str = "") -> int:
     if not counts:
         print("no mutation results: run `make mutation` first")
         return 1
-    print(f"{'module':<28}{'killed':>8}{'tested':>8}{'score':>9}")
-    total_killed = total_tested = 0
+    print(f"{'module':<28}{'killed':>8}{'tested':>8}{'score':>9}{'not run':>9}")
+    total_killed = total_tested = total_waiting = 0
     for module in sorted(counts):
         killed = sum(counts[module][s] for s in KILLED)
         tested = sum(counts[module].values()) - sum(counts[module][s] for s in UNTESTED)
         total_killed, total_tested = total_killed + killed, total_tested + tested
-        print(f"{module:<28}{killed:>8}{tested:>8}{100 * killed / max(tested, 1):>8.1f}%")
-    print(f"{'all':<28}{total_killed:>8}{total_tested:>8}{100 * total_killed / max(total_tested, 1):>8.1f}%")
+        waiting = sum(counts[module][s] for s in UNTESTED)
+        total_waiting += waiting
+        share = f"{100 * killed / tested:>8.1f}%" if tested else f"{'-':>9}"
+        print(f"{module:<28}{killed:>8}{tested:>8}{share}{waiting:>9}")
+    score = 100 * total_killed / max(total_tested, 1)
+    print(f"{'all':<28}{total_killed:>8}{total_tested:>8}{score:>8.1f}%{total_waiting:>9}")
     if survivors:
         print(f"\n{len(survivors)} surviving mutant(s) (read one with `mutmut show NAME`):")
         print("\n".join(f"  {line}" for line in survivors))
