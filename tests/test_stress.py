@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,3 +35,27 @@ def test_shock_impact_by_hand():
     exposures = pd.Series({"VAL": 0.5, "MKT": 1.2})
     moves = pd.Series({"MKT": -0.2, "VAL": -0.05})
     assert shock_impact(exposures, moves) == pytest.approx(1.2 * -0.2 + 0.5 * -0.05, rel=1e-15)
+
+
+def test_stress_labels_and_messages():
+    assert single_factor_shock(F.index, "MKT", 0.1).name == "factor move"
+    assert conditional_factor_shock(F, "MKT", 0.1).name == "factor move"
+    with pytest.raises(ValueError, match=r"^unknown factor \['MOM'\]"):
+        sigma_shock(F, "MOM", 1.0)
+    with pytest.raises(ValueError, match=r"^unknown factor \['MOM'\]"):
+        single_factor_shock(F.index, "MOM", 1.0)
+    with pytest.raises(ValueError, match=r"^unknown factor \['MOM'\]"):
+        conditional_factor_shock(F, "MOM", 1.0)
+    degenerate = pd.DataFrame([[0.0, 0.0], [0.0, 0.01]], index=F.index, columns=F.columns)
+    with pytest.raises(ValueError, match="^factor 'MKT' has non-positive variance"):
+        conditional_factor_shock(degenerate, "MKT", 0.1)
+    with pytest.raises(ValueError, match="^factor covariance is not symmetric"):
+        conditional_factor_shock(F + np.array([[0.0, 0.01], [0.0, 0.0]]), "MKT", 0.1)
+    with pytest.raises(ValueError, match="^factor covariance contains 1 NaN"):
+        sigma_shock(F.mask(F > 0.03), "VAL", 1.0)
+    with pytest.raises(ValueError, match="^factor moves does not match the model's factors"):
+        shock_impact(pd.Series({"MKT": 1.0}), pd.Series({"VAL": 0.1}))
+    with pytest.raises(ValueError, match="^exposures contains 1 NaN"):
+        shock_impact(pd.Series({"MKT": np.nan}), pd.Series({"MKT": 0.1}))
+    with pytest.raises(ValueError, match="^factor moves contains 1 NaN"):
+        shock_impact(pd.Series({"MKT": 1.0}), pd.Series({"MKT": np.nan}))
