@@ -133,3 +133,16 @@ def test_fama_macbeth_labels_and_two_periods():
     assert fit.slopes["VAL"].tolist() == pytest.approx([0.01, slope2], rel=1e-12)
     with pytest.raises(ValueError, match="^need at least two periods$"):
         fama_macbeth(returns.iloc[:1], z[:1], ["VAL"])
+
+
+def test_shrink_betas_names_bad_input():
+    betas = pd.Series({"a": 1.0, "b": 1.1})
+    se = pd.Series({"a": 0.5, "b": 0.5})
+    with pytest.raises(ValueError, match="^betas contains 1 NaN"):
+        shrink_betas(betas.where(betas > 1.05), se)
+    with pytest.raises(ValueError, match="^standard errors contains 1 NaN"):
+        shrink_betas(betas, se.where(betas > 1.05))
+    with pytest.raises(
+        ValueError, match=r"^standard errors does not match the model's assets: missing assets \['b'\]"
+    ):
+        shrink_betas(betas, se.drop("b"))
