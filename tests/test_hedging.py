@@ -49,3 +49,28 @@ def test_two_instrument_minimum_variance_hedge_against_least_squares():
     root = np.linalg.cholesky(f3.to_numpy()).T
     lstsq = np.linalg.lstsq(root @ h3.to_numpy(), -root @ x3.to_numpy(), rcond=None)[0]
     assert np.allclose(minimum_variance_hedge(x3, h3, f3), lstsq, rtol=1e-10)
+
+
+def test_hedging_labels_and_messages():
+    assert exposure_hedge(X, H, ["MKT", "VAL"]).name == "notional"
+    assert minimum_variance_hedge(X, H, F).name == "notional"
+    assert hedged_exposures(X, H, pd.Series({"index future": 1.0, "value future": 0.0})).name == "exposure"
+    with pytest.raises(
+        ValueError, match=r"^need as many instruments as factors to neutralise: 2 instrument\(s\) for 1"
+    ):
+        exposure_hedge(X, H, ["MKT"])
+    twins = pd.DataFrame({"one": {"MKT": 1.0, "VAL": 0.5}, "two": {"MKT": 2.0, "VAL": 1.0}})
+    with pytest.raises(ValueError, match="^the hedge system has no unique solution"):
+        exposure_hedge(X, twins, ["MKT", "VAL"])
+    with pytest.raises(ValueError, match="^the hedge instruments are redundant"):
+        minimum_variance_hedge(X, twins, F)
+    with pytest.raises(ValueError, match="^instrument exposures does not match the model's factors"):
+        hedged_exposures(X, H.drop(index="VAL"), pd.Series({"index future": 1.0, "value future": 0.0}))
+    with pytest.raises(ValueError, match="^notionals does not match the model's instruments"):
+        hedged_exposures(X, H, pd.Series({"index future": 1.0}))
+    with pytest.raises(ValueError, match="^factor covariance does not match the model's factors"):
+        minimum_variance_hedge(X, H, F.drop(index="VAL", columns="VAL"))
+    with pytest.raises(ValueError, match="^portfolio exposures contains 1 NaN"):
+        exposure_hedge(X.where(X > 1.0), H, ["MKT", "VAL"])
+    with pytest.raises(ValueError, match="^instrument exposures contains 1 NaN"):
+        exposure_hedge(X, H.mask(H == 0.2), ["MKT", "VAL"])
