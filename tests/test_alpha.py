@@ -75,3 +75,26 @@ def test_neutralised_signal_is_the_weighted_least_squares_residual():
     root = np.sqrt(w.to_numpy())
     coef = np.linalg.lstsq(x.to_numpy() * root[:, None], s.to_numpy() * root, rcond=None)[0]
     assert np.allclose(neutralise(s, x, w), s.to_numpy() - x.to_numpy() @ coef, rtol=1e-10, atol=1e-14)
+
+
+def test_alpha_labels_and_messages():
+    signal = pd.DataFrame([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]], columns=list("abc"))
+    assert information_coefficient(signal, signal).name == "IC"
+    assert list(ic_summary(pd.Series([0.1, 0.2])).index) == [
+        "mean IC",
+        "IC volatility",
+        "IC IR",
+        "t-statistic",
+    ]
+    with pytest.raises(ValueError, match="^need at least two periods of IC$"):
+        ic_summary(pd.Series([0.1]))
+    with pytest.raises(ValueError, match="^signal or returns are constant across stocks in some period"):
+        information_coefficient(signal, signal.assign(a=1.0, b=1.0, c=1.0), rank=False)
+    with pytest.raises(ValueError, match=r"^signal \(2, 3\) and returns \(2, 2\) must have the same periods"):
+        information_coefficient(signal, signal[["a", "b"]])
+    stocks = list("abcd")
+    x = pd.DataFrame({"MKT": 1.0}, index=stocks)
+    s = pd.Series([1.0, 2.0, 3.0, 6.0], index=stocks, name="anything")
+    clean = neutralise(s, x, pd.Series(1.0, index=stocks))
+    assert clean.name == "neutralised signal"
+    assert clean.tolist() == pytest.approx([-2.0, -1.0, 0.0, 3.0])  # minus the mean, 3

@@ -30,3 +30,24 @@ def test_principal_components_against_numpy():
     assert pcs.edge == pytest.approx((1 + np.sqrt(5 / 40)) ** 2, rel=1e-14)
     assert pcs.n_above_edge == int(np.sum(values > pcs.edge))
     assert list(pcs.loadings.columns) == ["PC1", "PC2"]
+
+
+def test_statistical_labels_and_messages():
+    returns = pd.DataFrame(np.random.default_rng(1).normal(size=(6, 3)), columns=list("abc"))
+    pcs = principal_components(returns, 3)
+    assert pcs.eigenvalues.name == "eigenvalue" and list(pcs.eigenvalues.index) == ["PC1", "PC2", "PC3"]
+    assert list(pcs.factor_returns.columns) == ["PC1", "PC2", "PC3"]
+    assert list(pcs.loadings.index) == list("abc")
+    with pytest.raises(ValueError, match="^n_components must be between 1 and 3, got 4$"):
+        principal_components(returns, 4)
+    with pytest.raises(ValueError, match="^n_components must be between 1 and 3, got 0$"):
+        principal_components(returns, 0)
+    with pytest.raises(ValueError, match=r"^returns are constant for \['b'\]$"):
+        principal_components(returns.assign(b=1.0), 1)
+    with pytest.raises(ValueError, match="^need positive numbers of assets and periods, got 0 and 5$"):
+        marchenko_pastur_edge(0, 5)
+    with pytest.raises(ValueError, match="^need positive numbers of assets and periods, got 5 and 0$"):
+        marchenko_pastur_edge(5, 0)
+    with pytest.raises(ValueError, match="^variance must be positive, got 0"):
+        marchenko_pastur_edge(5, 5, variance=0.0)
+    assert marchenko_pastur_edge(1, 1) == pytest.approx(4.0)
