@@ -146,3 +146,13 @@ def test_shrink_betas_names_bad_input():
         ValueError, match=r"^standard errors does not match the model's assets: missing assets \['b'\]"
     ):
         shrink_betas(betas, se.drop("b"))
+
+
+def test_time_series_betas_name_bad_input():
+    r, f = _one_factor_sample()
+    with pytest.raises(ValueError, match="^asset returns contains 1 NaN"):
+        time_series_betas(r.mask(r == r.iloc[0, 0]), f)
+    with pytest.raises(ValueError, match="^factor returns contains 1 NaN"):
+        time_series_betas(r, f.mask(f == f.iloc[0, 0]))
+    with pytest.raises(ValueError, match="^factor returns are collinear, so the betas are not identified$"):
+        time_series_betas(r, f.assign(COPY=2 * f["MKT"]))
