@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,10 +127,74 @@ def test_exposure_edge_cases_and_messages():
 def test_variance_inflation_factor_edge_cases():
     stocks = list("abcd")
     x = pd.DataFrame({"MKT": 1.0, "A": [1.0, 2.0, 3.0, 4.0], "B": [2.0, 4.0, 6.0, 8.0]}, index=stocks)
-    vifs = variance_inflation_factors(x, pd.Series(1.0, index=stocks), ["A"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # infinite by the rule r2 >= 1, not by dividing by zero
+        vifs = variance_inflation_factors(x, pd.Series(1.0, index=stocks), ["A"])
     assert vifs["A"] == np.inf  # B explains A exactly
     assert vifs.name == "VIF"
     with pytest.raises(ValueError, match="^weights must be positive$"):
         variance_inflation_factors(x, pd.Series([1.0, 1.0, 1.0, 0.0], index=stocks), ["A"])
     with pytest.raises(ValueError, match="^exposure 'MKT' is constant, so its VIF is undefined$"):
         variance_inflation_factors(x, pd.Series(1.0, index=stocks), ["MKT"])
+
+
+def test_winsorise_with_a_limit_below_one():
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 100.0], index=list("abcde"), name="VALUE")
+    clipped = winsorise(values, limit=0.5)  # band 3 +- 0.5 * 1.4826
+    assert clipped.tolist() == pytest.approx([3 - 0.7413, 2.2587, 3.0, 3.7413, 3.7413], rel=1e-14)
+
+
+def test_variance_inflation_factors_align_weights_by_label():
+    rng = np.random.default_rng(12)
+    stocks = [f"s{i}" for i in range(8)]
+    x = pd.DataFrame({"MKT": 1.0, "A": rng.normal(size=8), "B": rng.normal(size=8)}, index=stocks)
+    w = pd.Series(rng.uniform(0.5, 2.0, 8), index=stocks)
+    shuffled = w.iloc[::-1]
+    assert variance_inflation_factors(x, shuffled, ["A"])["A"] == pytest.approx(
+        variance_inflation_factors(x, w, ["A"])["A"], rel=1e-12
+    )
+    root = np.sqrt(w.to_numpy())
+    others = x[["MKT", "B"]].to_numpy()
+    y = x["A"].to_numpy()
+    resid = y - others @ np.linalg.lstsq(others * root[:, None], y * root, rcond=None)[0]
+    centre = w.to_numpy() @ y / w.sum()
+    r2 = 1 - (w.to_numpy() @ resid**2) / (w.to_numpy() @ (y - centre) ** 2)
+    assert variance_inflation_factors(x, shuffled, ["A"])["A"] == pytest.approx(1 / (1 - r2), rel=1e-10)
+
+
+def test_exposure_inputs_are_named_when_bad():
+    stocks = list("abc")
+    universe = Universe(
+        industry=pd.Series(["X", "X", "Y"], index=stocks),
+        cap=pd.Series(1.0, index=stocks),
+        industries=("X", "Y"),
+    )
+    d = pd.DataFrame({"SIZE": [1.0, 2.0, 3.0]}, index=stocks)
+    cov = pd.DataFrame({"SIZE": [4.0]}, index=["e"])
+    e_ind = pd.Series({"e": "X"})
+    with pytest.raises(ValueError, match="^descriptors contains 1 NaN"):
+        covered_exposures(universe, d.mask(d > 2.5), e_ind, cov)
+    with pytest.raises(ValueError, match="^covered descriptors contains 1 NaN"):
+        covered_exposures(universe, d, e_ind, cov.mask(cov > 0))
+    with pytest.raises(
+        ValueError, match=r"^descriptors does not match the model's stocks: missing stocks \['c'\]"
+    ):
+        covered_exposures(universe, d.drop("c"), e_ind, cov)
+    with pytest.raises(ValueError, match="^covered descriptors does not match the model's style descriptors"):
+        covered_exposures(universe, d, e_ind, cov.rename(columns={"SIZE": "VALUE"}))
+    with pytest.raises(ValueError, match="^covered industry labels does not match the model's stocks"):
+        covered_exposures(universe, d, pd.Series({"f": "X"}), cov)
+    with pytest.raises(ValueError, match="^descriptors contains 1 NaN"):
+        exposure_matrix(universe, d.mask(d > 2.5))
+    with pytest.raises(ValueError, match="^groups does not match the model's stocks"):
+        fill_missing(d["SIZE"], pd.Series({"a": "X"}))
+    with pytest.raises(ValueError, match="^descriptor must be a pandas Series, got DataFrame$"):
+        fill_missing(d, pd.Series({"a": "X", "b": "X", "c": "Y"}))
+    x = d.assign(MKT=1.0)
+    with pytest.raises(ValueError, match="^exposures contains 1 NaN"):
+        variance_inflation_factors(x.mask(x > 2.5), pd.Series(1.0, index=stocks), ["SIZE"])
+    with pytest.raises(ValueError, match="^weights contains 1 NaN"):
+        variance_inflation_factors(x, pd.Series([1.0, np.nan, 1.0], index=stocks), ["SIZE"])
+    with pytest.raises(ValueError, match="^weights does not match the model's stocks"):
+        variance_inflation_factors(x, pd.Series(1.0, index=list("abd")), ["SIZE"])
+    assert fill_missing(pd.Series([1, 2, 3], index=stocks), pd.Series("X", index=stocks)).dtype == float
