@@ -3,7 +3,8 @@
 #   make test   build the book, then the unit tests of `mini`, the checks of the built
 #               site, the browser suite on every page, and nbval over every chapter
 # Others: make serve (the site on localhost:8000), make lab (JupyterLab on the chapters),
-# make pdf (the PDF edition; needs TeX Live), make benchmark (build and test timings).
+# make pdf (the PDF edition; needs TeX Live), make benchmark (build and test timings),
+# make mutation [MODULE=covariance] (mutation score of `mini`), make hypothesis-explore.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -13,7 +14,8 @@ NBDIR  := _build/nbval
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps benchmark clean
+.PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps benchmark clean mutation \
+	hypothesis-explore
 
 # Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
 # chapters' code (_ext/book_site/__init__.py): a rebuild with nothing changed executes nothing,
@@ -75,5 +77,21 @@ pdf: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/build.py
 
+# The property tests with fresh random examples, ten times as many as in CI (where the
+# `ci` profile in tests/conftest.py derandomises them). A failure prints the example and
+# a blob that reproduces it with @reproduce_failure.
+hypothesis-explore: $(STAMP)
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest tests -m hypothesis -q \
+	  --ignore=tests/browser --ignore=tests/test_site_build.py $(PYTEST_ARGS)
+
+# Mutation testing with mutmut ([tool.mutmut] in pyproject.toml): every mutant of `mini`
+# (or of one module, MODULE=covariance) is re-run against the tests that reach it, in a
+# copy under mutants/; then the score per module and the surviving mutants are printed.
+# Slow (tens of minutes for all of `mini` on two cores) and not part of `make test`.
+MODULE ?=
+mutation: $(STAMP)
+	nice -n 10 $(BIN)/mutmut run "mini.$(if $(MODULE),$(MODULE).,)*"
+	$(BIN)/mutmut results --all true | $(BIN)/python tests/mutation_score.py $(MODULE)
+
 clean:
-	rm -rf _build
+	rm -rf _build mutants

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mini.book import reference_figure
 from mini.risk_model import RiskModel
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(deadline=None)  # every other setting comes from the profile (conftest.py)
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 

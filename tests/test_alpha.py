@@ -43,3 +43,58 @@ def test_alpha_bad_input():
         information_coefficient(a, a + np.arange(4.0))
     with pytest.raises(ValueError, match="same periods and stocks"):
         information_coefficient(a, a.iloc[:2])
+
+
+def test_ic_against_scipy_and_ic_summary_by_hand():
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    signal = pd.DataFrame(rng.normal(size=(3, 6)), columns=list("abcdef"))
+    returns = pd.DataFrame(rng.normal(size=(3, 6)), columns=list("abcdef"))
+    returns.iloc[0, :2] = 1.5  # a tie: ranks are averaged
+    spearman = information_coefficient(signal, returns)
+    pearson = information_coefficient(signal, returns, rank=False)
+    for t in range(3):
+        assert spearman[t] == pytest.approx(stats.spearmanr(signal.iloc[t], returns.iloc[t])[0], rel=1e-12)
+        assert pearson[t] == pytest.approx(stats.pearsonr(signal.iloc[t], returns.iloc[t])[0], rel=1e-12)
+    summary = ic_summary(pd.Series([0.1, 0.0, 0.05, 0.05]))
+    # mean 0.05; deviations 0.05, -0.05, 0, 0: sd sqrt(0.005 / 3)
+    sd = np.sqrt(0.005 / 3)
+    assert summary["mean IC"] == pytest.approx(0.05)
+    assert summary["IC volatility"] == pytest.approx(sd, rel=1e-12)
+    assert summary["IC IR"] == pytest.approx(0.05 / sd, rel=1e-12)
+    assert summary["t-statistic"] == pytest.approx(0.05 / sd * 2, rel=1e-12)
+
+
+def test_neutralised_signal_is_the_weighted_least_squares_residual():
+    rng = np.random.default_rng(5)
+    stocks = list("abcdefg")
+    x = pd.DataFrame({"MKT": 1.0, "VAL": rng.normal(size=7)}, index=stocks)
+    s = pd.Series(rng.normal(size=7), index=stocks)
+    w = pd.Series(rng.uniform(0.5, 2.0, 7), index=stocks)
+    root = np.sqrt(w.to_numpy())
+    coef = np.linalg.lstsq(x.to_numpy() * root[:, None], s.to_numpy() * root, rcond=None)[0]
+    assert np.allclose(neutralise(s, x, w), s.to_numpy() - x.to_numpy() @ coef, rtol=1e-10, atol=1e-14)
+
+
+def test_alpha_labels_and_messages():
+    signal = pd.DataFrame([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]], columns=list("abc"))
+    assert information_coefficient(signal, signal).name == "IC"
+    assert list(ic_summary(pd.Series([0.1, 0.2])).index) == [
+        "mean IC",
+        "IC volatility",
+        "IC IR",
+        "t-statistic",
+    ]
+    with pytest.raises(ValueError, match="^need at least two periods of IC$"):
+        ic_summary(pd.Series([0.1]))
+    with pytest.raises(ValueError, match="^signal or returns are constant across stocks in some period"):
+        information_coefficient(signal, signal.assign(a=1.0, b=1.0, c=1.0), rank=False)
+    with pytest.raises(ValueError, match=r"^signal \(2, 3\) and returns \(2, 2\) must have the same periods"):
+        information_coefficient(signal, signal[["a", "b"]])
+    stocks = list("abcd")
+    x = pd.DataFrame({"MKT": 1.0}, index=stocks)
+    s = pd.Series([1.0, 2.0, 3.0, 6.0], index=stocks, name="anything")
+    clean = neutralise(s, x, pd.Series(1.0, index=stocks))
+    assert clean.name == "neutralised signal"
+    assert clean.tolist() == pytest.approx([-2.0, -1.0, 0.0, 3.0])  # minus the mean, 3

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS, seeds
 
 from mini.covariance import (
     decay_from_half_life,
@@ -19,11 +22,9 @@ from mini.covariance import (
     newey_west_covariance,
     sample_covariance,
     shrink_covariance,
+    volatility_regime_adjustment,
 )
 from mini.simulation import simulate_market
-
-SETTINGS = settings(max_examples=30, deadline=None)
-seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def random_returns(seed: int, n_periods: int = 60, n_factors: int = 4) -> pd.DataFrame:
@@ -153,3 +154,199 @@ def test_covariance_bad_input():
         effective_sample_size(np.array([0.5, -0.1]))
     with pytest.raises(ValueError, match="need at least one period"):
         ewma_weights(0, 10)
+
+
+# Exact values: each formula against a computation written out by hand on a tiny input.
+
+
+@pytest.mark.parametrize("half_life", [1.0, 2.5, 10.0, 63.0])
+def test_decay_halves_the_weight_after_one_half_life(half_life):
+    decay = decay_from_half_life(half_life)
+    assert decay**half_life == pytest.approx(0.5, rel=1e-12)
+
+
+def test_ewma_weights_by_hand():
+    # half-life 1: weights proportional to 1/4, 1/2, 1 (oldest first), total 7/4
+    assert np.allclose(ewma_weights(3, 1.0), [1 / 7, 2 / 7, 4 / 7], rtol=1e-14)
+    assert np.allclose(ewma_weights(1, 5.0), [1.0])
+
+
+def test_effective_sample_size_by_hand():
+    assert effective_sample_size(np.array([1.0, 1.0, 1.0, 1.0])) == pytest.approx(4.0)
+    # weights 1/2, 1/4, 1/4 (given unnormalised): 1 / (1/4 + 1/16 + 1/16) = 8/3
+    assert effective_sample_size(np.array([2.0, 1.0, 1.0])) == pytest.approx(8 / 3, rel=1e-14)
+
+
+TINY = pd.DataFrame({"A": [1.0, 2.0, 3.0, -1.0, 2.0], "B": [0.5, -1.0, 0.0, 2.0, 1.5]})
+
+
+def test_sample_covariance_by_hand():
+    a, b = TINY["A"].to_numpy(), TINY["B"].to_numpy()
+    # mean of A is 7/5, of B 3/5; divide the cross-products of deviations by T - 1 = 4
+    var_a = sum((x - 1.4) ** 2 for x in a) / 4
+    cov_ab = sum((x - 1.4) * (y - 0.6) for x, y in zip(a, b, strict=True)) / 4
+    got = sample_covariance(TINY)
+    assert got.loc["A", "A"] == pytest.approx(var_a, rel=1e-14)
+    assert got.loc["A", "B"] == pytest.approx(cov_ab, rel=1e-14)
+    assert got.loc["A", "A"] == pytest.approx(2.3, rel=1e-14)  # (0.16 + 0.36 + 2.56 + 5.76 + 0.36) / 4
+
+
+def test_ewma_covariance_by_hand_with_and_without_demeaning():
+    f = pd.DataFrame({"A": [1.0, 3.0], "B": [2.0, -2.0]})
+    # half-life 1 over two periods: weights 1/3 (older), 2/3 (newer)
+    raw = ewma_covariance(f, half_life=1.0)
+    assert raw.loc["A", "A"] == pytest.approx(1 / 3 + 2 / 3 * 9, rel=1e-14)
+    assert raw.loc["A", "B"] == pytest.approx(1 / 3 * 2 - 2 / 3 * 6, rel=1e-14)
+    # demeaned with the weighted means 7/3 and -2/3
+    centred = ewma_covariance(f, half_life=1.0, demean=True)
+    assert centred.loc["A", "A"] == pytest.approx(1 / 3 * (4 / 3) ** 2 + 2 / 3 * (2 / 3) ** 2, rel=1e-13)
+    assert centred.loc["A", "B"] == pytest.approx(
+        1 / 3 * (-4 / 3) * (8 / 3) + 2 / 3 * (2 / 3) * (-4 / 3), rel=1e-13
+    )
+
+
+def test_ewma_covariance_with_a_separate_volatility_half_life():
+    f = random_returns(5, n_periods=40, n_factors=3)
+    fast, slow = ewma_covariance(f, 5.0).to_numpy(), ewma_covariance(f, 30.0).to_numpy()
+    mixed = ewma_covariance(f, 30.0, vol_half_life=5.0).to_numpy()
+    for i in range(3):
+        assert mixed[i, i] == pytest.approx(fast[i, i], rel=1e-12)
+        for j in range(3):
+            correlation = slow[i, j] / np.sqrt(slow[i, i] * slow[j, j])
+            assert mixed[i, j] == pytest.approx(correlation * np.sqrt(fast[i, i] * fast[j, j]), rel=1e-12)
+
+
+def test_newey_west_one_lag_by_hand():
+    # Gamma_0 = (1 + 4 + 9 + 1 + 4) / 5 = 3.8; Gamma_1 = (2*1 + 3*2 - 1*3 - 2*1) / 5 = 0.6;
+    # the Bartlett weight of lag 1 with L = 1 is 1 - 1/2: 3.8 + 0.5 * (0.6 + 0.6) = 4.4
+    nw = newey_west_covariance(TINY[["A"]], lags=1)
+    assert nw.loc["A", "A"] == pytest.approx(4.4, rel=1e-14)
+
+
+def _newey_west_by_hand(values: np.ndarray, lags: int, weights: np.ndarray) -> np.ndarray:
+    t_len, k = values.shape
+    result = np.zeros((k, k))
+    for s in range(t_len):
+        result += weights[s] * np.outer(values[s], values[s])
+    for lag in range(1, lags + 1):
+        gamma = np.zeros((k, k))
+        for s in range(lag, t_len):
+            gamma += np.sqrt(weights[s] * weights[s - lag]) * np.outer(values[s], values[s - lag])
+        result += (1 - lag / (lags + 1)) * (gamma + gamma.T)
+    return result
+
+
+@pytest.mark.parametrize("lags", [1, 2, 3])
+def test_newey_west_equals_the_bartlett_sum_by_hand(lags):
+    values = TINY.to_numpy()
+    equal = np.full(len(values), 1 / len(values))
+    assert np.allclose(
+        newey_west_covariance(TINY, lags), _newey_west_by_hand(values, lags, equal), rtol=1e-13
+    )
+    decayed = 2.0 ** (np.arange(len(values)) / 2.0)  # half-life 2: weight doubles every 2 periods
+    decayed /= decayed.sum()
+    assert np.allclose(
+        newey_west_covariance(TINY, lags, half_life=2.0),
+        _newey_west_by_hand(values, lags, decayed),
+        rtol=1e-13,
+    )
+
+
+def _three_factor_covariance() -> pd.DataFrame:
+    vols = np.array([0.1, 0.2, 0.3])
+    corr = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, -0.1], [0.2, -0.1, 1.0]])
+    return pd.DataFrame(np.outer(vols, vols) * corr, index=list("xyz"), columns=list("xyz"))
+
+
+def test_constant_correlation_target_by_hand():
+    s = _three_factor_covariance()
+    # average off-diagonal correlation (0.5 + 0.2 - 0.1) / 3 = 0.2
+    target = pd.DataFrame(
+        [[0.01, 0.2 * 0.02, 0.2 * 0.03], [0.2 * 0.02, 0.04, 0.2 * 0.06], [0.2 * 0.03, 0.2 * 0.06, 0.09]],
+        index=list("xyz"),
+        columns=list("xyz"),
+    )
+    assert np.allclose(shrink_covariance(s, 1.0), target, rtol=1e-13, atol=0)
+    assert np.allclose(shrink_covariance(s, 0.25), 0.75 * s + 0.25 * target, rtol=1e-13, atol=0)
+
+
+def test_diagonal_target_by_hand():
+    s = _three_factor_covariance()
+    expected = s.to_numpy() * 0.6
+    np.fill_diagonal(expected, [0.01, 0.04, 0.09])
+    assert np.allclose(shrink_covariance(s, 0.4, target="diagonal"), expected, rtol=1e-13, atol=0)
+
+
+def test_eigenvalue_floor_by_hand():
+    # [[2, 1], [1, 2]] has eigenvalues 3 and 1 on (1, 1) and (1, -1); flooring at 1.5 gives
+    # 3 P1 + 1.5 P2 = [[2.25, 0.75], [0.75, 2.25]]
+    s = pd.DataFrame([[2.0, 1.0], [1.0, 2.0]])
+    assert np.allclose(eigenvalue_floor(s, 1.5), [[2.25, 0.75], [0.75, 2.25]], rtol=1e-14)
+
+
+def test_volatility_regime_adjustment_by_hand():
+    z = pd.DataFrame({"A": [1.0, 3.0], "B": [1.0, 1.0]})
+    # mean squares 1 and 5, half-life 1 weights 1/3 and 2/3: sqrt(1/3 + 10/3)
+    assert volatility_regime_adjustment(z, 1.0) == pytest.approx(np.sqrt(11 / 3), rel=1e-14)
+
+
+def test_ewma_variance_and_covariance_forecasts_by_hand():
+    f = pd.DataFrame({"A": [1.0, 3.0, 2.0, -1.0], "B": [2.0, 0.0, 1.0, 1.0]})
+    decay = 0.5  # half-life 1
+    variance = ewma_variance_forecasts(f, half_life=1.0, warmup=2)
+    # start from the mean square of the first two periods: A (1 + 9) / 2 = 5, B (4 + 0) / 2 = 2
+    assert list(variance.index) == [2, 3]
+    assert variance.loc[2, "A"] == pytest.approx(5.0)
+    assert variance.loc[3, "A"] == pytest.approx(decay * 5.0 + (1 - decay) * 4.0)
+    assert variance.loc[3, "B"] == pytest.approx(decay * 2.0 + (1 - decay) * 1.0)
+    cov = ewma_covariance_forecasts(f, half_life=1.0, warmup=2)
+    assert cov.shape == (2, 2, 2)
+    assert cov[0, 0, 1] == pytest.approx((1 * 2 + 3 * 0) / 2)
+    assert cov[1, 0, 1] == pytest.approx(decay * 1.0 + (1 - decay) * 2.0 * 1.0)
+    assert np.allclose(np.diagonal(cov, axis1=1, axis2=2), variance.to_numpy())
+
+
+def test_matrix_functions_keep_labels_and_name_bad_input():
+    s = _three_factor_covariance()
+    floored = eigenvalue_floor(s, 1e-6)
+    assert list(floored.index) == list("xyz") and list(floored.columns) == list("xyz")
+    shrunk = shrink_covariance(s, 0.5)
+    assert list(shrunk.index) == list("xyz") and list(shrunk.columns) == list("xyz")
+    asymmetric = s.copy()
+    asymmetric.iloc[0, 1] += 0.01
+    for function in (lambda m: eigenvalue_floor(m, 1e-6), lambda m: shrink_covariance(m, 0.5)):
+        with pytest.raises(ValueError, match="^covariance contains 1 NaN"):
+            function(s.mask(s > 0.08))
+        with pytest.raises(ValueError, match="^covariance is not symmetric"):
+            function(asymmetric)
+
+
+def test_volatility_regime_adjustment_of_a_single_period():
+    # one period: the multiplier is the root mean square of that period's z
+    assert volatility_regime_adjustment(pd.DataFrame({"A": [3.0], "B": [1.0]}), 10.0) == pytest.approx(
+        np.sqrt(5.0), rel=1e-14
+    )
+
+
+def test_effective_sample_size_edge_cases():
+    assert effective_sample_size(np.array([1.0, 0.0, 1.0])) == pytest.approx(2.0)  # a zero weight is allowed
+    with pytest.raises(ValueError, match="^weights must be non-negative and not all zero$"):
+        effective_sample_size(np.zeros(3))
+    with pytest.raises(ValueError, match="^weights must be 1-dimensional"):
+        effective_sample_size(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="^weights contains 1 NaN"):
+        effective_sample_size(np.array([1.0, np.nan]))
+
+
+def test_constant_correlation_target_of_one_and_two_factors():
+    one = pd.DataFrame([[0.04]], index=["x"], columns=["x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 on the way: one factor has no correlations to average
+        assert np.allclose(shrink_covariance(one, 0.7), one, rtol=1e-15)
+    two = pd.DataFrame([[0.04, 0.01], [0.01, 0.01]], index=["x", "y"], columns=["x", "y"])
+    # with two factors the average correlation is the one correlation: the target is the matrix itself
+    assert np.allclose(shrink_covariance(two, 1.0), two, rtol=1e-14)
+    with pytest.raises(
+        ValueError, match=r"^covariance has a non-positive variance on its diagonal, for \[0\]$"
+    ):
+        shrink_covariance(pd.DataFrame([[0.0, 0.0], [0.0, 0.01]]), 0.5)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.covariance import sample_covariance
 from mini.dimensionality import (
@@ -16,8 +17,6 @@ from mini.dimensionality import (
     zero_variance_portfolio,
 )
 from mini.risk_model import RiskModel
-
-SETTINGS = settings(max_examples=40, deadline=None)
 
 
 def random_returns(seed: int, n_periods: int, n_stocks: int) -> pd.DataFrame:
@@ -144,3 +143,10 @@ def test_draw_returns_rejects_bad_counts():
         draw_returns(one_factor_model(), 0)
     with pytest.raises(ValueError, match="periods per year must be a positive whole number"):
         draw_returns(one_factor_model(), 10, periods_per_year=0)
+
+
+def test_zero_variance_portfolio_by_hand():
+    # two perfectly correlated stocks with vols 1 and 2:
+    # the null vector of [[1, 2], [2, 4]] is (2, -1); scaled to sum to one: (2, -1)
+    sigma = pd.DataFrame([[1.0, 2.0], [2.0, 4.0]], index=["a", "b"], columns=["a", "b"])
+    assert np.allclose(zero_variance_portfolio(sigma), [2.0, -1.0], rtol=1e-12)

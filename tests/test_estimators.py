@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.covariance import (
     decay_from_half_life,
@@ -83,7 +84,7 @@ def test_bias_statistic_near_one_for_correct_model_and_above_when_underforecast(
     assert exceedances(under) > exceedances(z)
 
 
-@settings(max_examples=30, deadline=None)
+@SETTINGS
 @given(st.floats(0.5, 500), st.integers(1, 400))
 def test_ewma_weights_sum_to_one_and_halve_every_half_life(half_life, n):
     w = ewma_weights(n, half_life)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.evaluation import (
     bias_band,
@@ -15,10 +16,9 @@ from mini.evaluation import (
     portfolio_vol_forecasts,
     q_statistic,
     rolling_bias,
+    rolling_forecasts,
     standardised_returns,
 )
-
-SETTINGS = settings(max_examples=30, deadline=None)
 
 
 def test_the_band_holds_about_95_percent_of_correct_bias_statistics():
@@ -74,3 +74,81 @@ def test_evaluation_bad_input():
     x = np.ones((1, 2, 1))
     with pytest.raises(ValueError, match="forecast variance is negative"):
         portfolio_vol_forecasts(x, np.array([[[-1.0]]]), np.full((1, 2), 0.01), np.array([0.5, 0.5]))
+
+
+# Exact values on a handful of periods.
+
+Z = pd.Series([0.5, -2.0, 1.0, 2.5], index=list("abcd"))
+
+
+def test_bias_band_and_statistic_by_hand():
+    lo, hi = bias_band(50)
+    assert lo == pytest.approx(0.8, rel=1e-14) and hi == pytest.approx(1.2, rel=1e-14)  # sqrt(2/50) = 0.2
+    # mean 0.5; deviations 0, -2.5, 0.5, 2: sum of squares 10.5 over T - 1 = 3
+    assert bias_statistic(Z) == pytest.approx(np.sqrt(3.5), rel=1e-14)
+    frame = bias_statistic(pd.DataFrame({"p": Z, "q": 2 * Z}))
+    assert frame["q"] == pytest.approx(2 * np.sqrt(3.5), rel=1e-14)
+
+
+def test_rolling_bias_by_hand():
+    rolling = rolling_bias(Z, window=2)
+    # sample std of two numbers is |difference| / sqrt(2)
+    assert np.allclose(rolling, [2.5 / np.sqrt(2), 3.0 / np.sqrt(2), 1.5 / np.sqrt(2)], rtol=1e-14)
+    assert list(rolling.index) == ["b", "c", "d"]
+
+
+def test_q_statistic_and_exceedances_by_hand():
+    expected = np.mean([z**2 - np.log(z**2) for z in Z])
+    assert q_statistic(Z) == pytest.approx(expected, rel=1e-14)
+    assert q_statistic(pd.DataFrame({"p": Z}))["p"] == pytest.approx(expected, rel=1e-14)
+    assert exceedances(Z) == 1  # only -2.0 is below -1.645
+    assert exceedances(Z, threshold=0.4) == 1
+    assert exceedances(-Z, threshold=0.9) == 2  # -1.0 and -2.5
+    assert exceedances(pd.Series([-1.0, -1.5]), threshold=1.0) == 1  # a loss of exactly 1 does not count
+
+
+def test_standardised_returns_by_hand():
+    z = standardised_returns(pd.Series([0.02, -0.03]), pd.Series([0.04, 0.01]))
+    assert np.allclose(z, [0.5, -3.0])
+    frame = standardised_returns(pd.DataFrame({"a": [0.02, -0.03]}), pd.DataFrame({"a": [0.04, 0.01]}))
+    assert np.allclose(frame["a"], [0.5, -3.0])
+
+
+def test_portfolio_vol_forecasts_by_hand():
+    # one stock-pair, one factor, two periods
+    x = np.array([[[1.0], [2.0]], [[1.0], [0.0]]])  # (T=2, N=2, K=1)
+    f = np.array([[[0.04]], [[0.09]]])
+    d = np.array([[0.01, 0.02], [0.03, 0.04]])
+    w = np.array([0.5, 0.5])
+    # period 1: x = 1.5, 2.25 * 0.04 + 0.25 * 0.03; period 2: x = 0.5, 0.25 * 0.09 + 0.25 * 0.07
+    expected = np.sqrt([2.25 * 0.04 + 0.25 * 0.03, 0.25 * 0.09 + 0.25 * 0.07])
+    assert np.allclose(portfolio_vol_forecasts(x, f, d, w), expected, rtol=1e-14)
+    changing = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert np.allclose(portfolio_vol_forecasts(x, f, d, changing), np.sqrt([0.04 + 0.01, 0.04]), rtol=1e-14)
+
+
+def test_rolling_forecasts_are_the_ewma_forecasts_with_the_exposures():
+    rng = np.random.default_rng(8)
+    periods = pd.RangeIndex(10)
+    factor_returns = pd.DataFrame(rng.normal(0, 0.02, (10, 2)), index=periods, columns=["F0", "F1"])
+    residuals = pd.DataFrame(rng.normal(0, 0.05, (10, 3)), index=periods, columns=list("abc"))
+    exposures = rng.normal(size=(10, 3, 2))
+    forecasts = rolling_forecasts(exposures, factor_returns, residuals, 4.0, 6.0, warmup=3)
+    assert list(forecasts.periods) == list(range(3, 10))
+    # period 5's forecasts from the returns before it, as the EWMA recursion started at period 3
+    lam_f, lam_s = 0.5**0.25, 0.5 ** (1 / 6)
+    cov = np.mean([np.outer(v, v) for v in factor_returns.to_numpy()[:3]], axis=0)
+    var = np.mean(residuals.to_numpy()[:3] ** 2, axis=0)
+    for t in (3, 4):
+        cov = lam_f * cov + (1 - lam_f) * np.outer(factor_returns.iloc[t], factor_returns.iloc[t])
+        var = lam_s * var + (1 - lam_s) * residuals.to_numpy()[t] ** 2
+    assert np.allclose(forecasts.factor_cov[2], cov, rtol=1e-12)
+    assert np.allclose(forecasts.specific_var[2], var, rtol=1e-12)
+    assert np.array_equal(forecasts.exposures[2], exposures[5])
+    w = np.array([0.2, 0.3, 0.5])
+    x5 = exposures[5].T @ w
+    vol5 = np.sqrt(x5 @ cov @ x5 + w**2 @ var)
+    assert forecasts.vol(w).loc[5] == pytest.approx(vol5, rel=1e-12)
+    stock_returns = pd.DataFrame(rng.normal(0, 0.05, (10, 3)), index=periods, columns=list("abc"))
+    z = forecasts.standardised(w, stock_returns)
+    assert z.loc[5] == pytest.approx(stock_returns.loc[5].to_numpy() @ w / vol5, rel=1e-12)

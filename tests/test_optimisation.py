@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize
-from support import random_model
+from support import SETTINGS, random_model, seeds
 
 from mini.decomposition import decompose_risk
 from mini.optimisation import (
@@ -18,10 +18,8 @@ from mini.optimisation import (
     mean_variance_bounded,
     minimum_tracking_error,
     minimum_tracking_error_bounded,
+    turnover,
 )
-
-SETTINGS = settings(max_examples=40, deadline=None)
-seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def random_problem(seed: int, n: int = 10):
@@ -168,3 +166,54 @@ def test_unreachable_targets_and_bad_limits_raise(mm):
         mean_variance(sigma, alpha, rows, targets, 0.0)
     with pytest.raises(ValueError, match="alpha does not match"):
         mean_variance(sigma, alpha.drop("AXIOM"), rows, targets, 1.0)
+
+
+def test_turnover_by_hand():
+    before = pd.Series({"a": 0.5, "b": 0.3, "c": 0.2})
+    after = pd.Series({"c": 0.5, "a": 0.2, "b": 0.3})  # same stocks, another order
+    # half of |0.2 - 0.5| + |0.3 - 0.3| + |0.5 - 0.2|
+    assert turnover(before, after) == pytest.approx(0.3, rel=1e-15)
+    assert turnover(before, before) == 0.0
+    assert turnover(pd.Series({"a": 0.1, "b": -0.1}), pd.Series({"a": -0.1, "b": 0.1})) == pytest.approx(0.2)
+
+
+STOCKS3 = ["a", "b", "c"]
+SIGMA3 = pd.DataFrame(np.diag([0.01, 0.02, 0.04]), index=STOCKS3, columns=STOCKS3)
+BUDGET1 = pd.DataFrame([[1.0, 1.0, 1.0]], index=["budget"], columns=STOCKS3)
+ONE = pd.Series({"budget": 1.0})
+
+
+def test_exposure_constraints_by_hand():
+    x = pd.DataFrame({"MKT": 1.0, "VAL": [1.0, -1.0, 0.5]}, index=STOCKS3)
+    rows, rhs = exposure_constraints(x, {"VAL": 0.25}, budget=1.0)
+    assert rows.loc["budget"].tolist() == [1.0, 1.0, 1.0]
+    assert rows.loc["VAL"].tolist() == [1.0, -1.0, 0.5]
+    assert list(rows.index) == ["budget", "VAL"]
+    assert rhs.to_dict() == {"budget": 1.0, "VAL": 0.25}
+    assert exposure_constraints(x, {})[1].to_dict() == {"budget": 0.0}
+
+
+def test_minimum_variance_by_hand():
+    # weights proportional to 1 / variance: (100, 50, 25) / 175
+    w = minimum_tracking_error(SIGMA3, BUDGET1, ONE)
+    assert np.allclose(w, [4 / 7, 2 / 7, 1 / 7], rtol=1e-13)
+    capped = minimum_tracking_error_bounded(
+        SIGMA3, BUDGET1, ONE, pd.Series(-np.inf, index=STOCKS3), pd.Series(0.5, index=STOCKS3)
+    )
+    # a capped at 0.5; the other half split in proportion 50 : 25
+    assert np.allclose(capped, [0.5, 1 / 3, 1 / 6], rtol=1e-10)
+
+
+def test_mean_variance_by_hand():
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    zero = pd.Series({"budget": 0.0})
+    # w_i = (alpha_i - nu) / (2 lambda s_i) with nu making the weights sum to zero
+    s = np.array([0.01, 0.02, 0.04])
+    nu = np.sum(alpha.to_numpy() / s) / np.sum(1 / s)
+    w = mean_variance(SIGMA3, alpha, BUDGET1, zero, risk_aversion=2.0)
+    assert np.allclose(w, (alpha.to_numpy() - nu) / (4.0 * s), rtol=1e-12)
+    # long-only, at most 0.8 a name, fully invested: a at its cap, c at zero, b takes the rest
+    bounded = mean_variance_bounded(
+        SIGMA3, alpha, BUDGET1, ONE, 1.0, pd.Series(0.0, index=STOCKS3), pd.Series(0.8, index=STOCKS3)
+    )
+    assert np.allclose(bounded, [0.8, 0.2, 0.0], rtol=1e-10, atol=1e-12)

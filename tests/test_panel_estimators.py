@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.constraints import industry_restrictions
 from mini.factor_portfolios import (
@@ -22,7 +23,6 @@ from mini.specific_risk import blend_specific_variance, ewma_specific_variance, 
 from mini.statistical import marchenko_pastur_edge, principal_components
 from mini.timeseries import fama_macbeth, shrink_betas, time_series_betas
 
-SETTINGS = settings(max_examples=25, deadline=None)
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 

@@ -13,6 +13,7 @@ from mini.attribution import (
     brinson_fachler,
     carino_link,
     compound,
+    factor_attribution,
     grap_link,
     information_ratio,
     menchero_link,
@@ -185,3 +186,68 @@ def test_annualised_return_is_the_geometric_average_per_year():
         annualised_return(np.array([0.1]), 0)
     with pytest.raises(TypeError, match="whole number"):
         annualised_return(np.array([0.1]), 12.0)
+
+
+def test_factor_attribution_and_compound_by_hand():
+    split = factor_attribution(
+        pd.Series({"MKT": 1.0, "VAL": 0.5}), pd.Series({"VAL": -0.01, "MKT": 0.02}), 0.003
+    )
+    assert split.to_dict() == pytest.approx({"MKT": 0.02, "VAL": -0.005, "Specific": 0.003})
+    assert compound(np.array([0.1, -0.1])) == pytest.approx(1.1 * 0.9 - 1, rel=1e-14)
+    assert compound(pd.Series([0.5])) == pytest.approx(0.5)
+
+
+def _two_periods():
+    periods = ["t1", "t2"]
+    contributions = pd.DataFrame({"x": [0.03, 0.01], "y": [0.02, 0.02]}, index=periods)
+    rb = pd.Series([0.05, 0.02], index=periods)
+    return contributions, rb + contributions.sum(axis=1), rb
+
+
+def test_carino_by_hand():
+    contributions, rp, rb = _two_periods()  # portfolio 10% then 5%, benchmark 5% then 2%
+    k1 = (np.log(1.10) - np.log(1.05)) / 0.05
+    k2 = (np.log(1.05) - np.log(1.02)) / 0.03
+    total_p, total_b = 1.10 * 1.05 - 1, 1.05 * 1.02 - 1
+    k = (np.log(1 + total_p) - np.log(1 + total_b)) / (total_p - total_b)
+    linked = carino_link(contributions, rp, rb)
+    assert linked["x"] == pytest.approx((k1 * 0.03 + k2 * 0.01) / k, rel=1e-12)
+    assert linked["y"] == pytest.approx((k1 * 0.02 + k2 * 0.02) / k, rel=1e-12)
+    # equal returns in a period: Cariño's coefficient takes its limit 1 / (1 + r)
+    same = pd.DataFrame({"x": [0.01, -0.01]}, index=["t1", "t2"])
+    rb_same = pd.Series([0.04, 0.03], index=["t1", "t2"])
+    rp_same = rb_same + same["x"]
+    k1, k2 = (np.log(1.05) - np.log(1.04)) / 0.01, (np.log(1.02) - np.log(1.03)) / -0.01
+    total_p, total_b = 1.05 * 1.02 - 1, 1.04 * 1.03 - 1
+    k = (np.log(1 + total_p) - np.log(1 + total_b)) / (total_p - total_b)
+    assert carino_link(same, rp_same, rb_same)["x"] == pytest.approx((0.01 * k1 - 0.01 * k2) / k, rel=1e-9)
+    flat = pd.DataFrame({"x": [0.0, 0.01]}, index=["t1", "t2"])
+    rb_flat = pd.Series([0.04, 0.03], index=["t1", "t2"])
+    k = (np.log(1.04 * 1.04) - np.log(1.04 * 1.03)) / (1.04 * 1.04 - 1.04 * 1.03)
+    linked = carino_link(flat, rb_flat + flat["x"], rb_flat)
+    assert linked["x"] == pytest.approx(0.01 * (np.log(1.04) - np.log(1.03)) / 0.01 / k, rel=1e-12)
+
+
+def test_menchero_by_hand():
+    contributions, rp, rb = _two_periods()
+    total_p, total_b = 1.10 * 1.05 - 1, 1.05 * 1.02 - 1
+    total = total_p - total_b
+    m = (total / 2) / (np.sqrt(1 + total_p) - np.sqrt(1 + total_b))
+    active = np.array([0.05, 0.03])
+    alpha = (total - m * active.sum()) / (active @ active) * active
+    linked = menchero_link(contributions, rp, rb)
+    assert linked["x"] == pytest.approx((m + alpha[0]) * 0.03 + (m + alpha[1]) * 0.01, rel=1e-12)
+    assert linked["y"] == pytest.approx((m + alpha[0]) * 0.02 + (m + alpha[1]) * 0.02, rel=1e-12)
+
+
+def test_menchero_limit_when_the_totals_are_equal():
+    """R_P = R_B but the periods differ: M is (1 + R)^((T-1)/T) and the correction closes the gap."""
+    periods = ["t1", "t2"]
+    rb = pd.Series([0.10, 0.0], index=periods)
+    rp = pd.Series([0.0, 0.10], index=periods)
+    contributions = pd.DataFrame({"x": [-0.10, 0.10]}, index=periods)
+    m = np.sqrt(1.1)
+    active = np.array([-0.1, 0.1])
+    alpha = (0.0 - m * 0.0) / (active @ active) * active
+    expected = (m + alpha[0]) * -0.10 + (m + alpha[1]) * 0.10
+    assert menchero_link(contributions, rp, rb)["x"] == pytest.approx(expected, abs=1e-15)

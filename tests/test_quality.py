@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mini.quality import quality_gates
 from mini.risk_model import RiskModel
 
@@ -39,3 +41,52 @@ def test_broken_constraint_and_membership_fail(mm):
     table = gates(mm, model=RiskModel(x, mm.risk_model.factor_cov, mm.risk_model.specific_var))
     assert table.loc["stocks not in exactly one industry", "value"] == 1.0
     assert not table.loc["stocks not in exactly one industry", "passed"]
+
+
+def test_gate_values_by_hand():
+    import numpy as np
+    import pandas as pd
+
+    stocks, factors = list("abcd"), ["MKT", "X", "Y", "STY"]
+    x = pd.DataFrame(
+        {"MKT": 1.0, "X": [1.0, 1.0, 0.0, 0.0], "Y": [0.0, 0.0, 1.0, 1.0], "STY": [1.0, -1.0, 2.0, -1.0]},
+        index=stocks,
+    )
+    f = pd.DataFrame(np.diag([0.04, 0.01, 0.02, 0.005]), index=factors, columns=factors)
+    model = RiskModel(x, f, pd.Series(0.01, index=stocks))
+    caps = pd.Series([0.4, 0.1, 0.3, 0.2], index=stocks)
+    table = quality_gates(
+        model,
+        caps,
+        ["STY"],
+        pd.Series({"MKT": 0.01, "X": 0.02, "Y": -0.01, "STY": 0.0}),
+        pd.Series({"X": 0.5, "Y": 0.5}),
+        tolerance=1e-3,
+    )
+    # cap-weighted mean 0.4 - 0.1 + 0.6 - 0.2 = 0.7; population std of (1, -1, 2, -1) is sqrt(1.6875)
+    assert table.loc["STY: |cap-weighted mean|", "value"] == pytest.approx(0.7, rel=1e-14)
+    assert table.loc["STY: |std - 1|", "value"] == pytest.approx(np.sqrt(1.6875) - 1, rel=1e-14)
+    assert table.loc["industry constraint |sum pi_j f_j|", "value"] == pytest.approx(0.005, rel=1e-12)
+    assert table.loc["stocks not in exactly one industry", "value"] == 0.0
+    assert table.loc["factor covariance: -(smallest eigenvalue)", "value"] == pytest.approx(-0.005, rel=1e-12)
+    assert table["passed"].tolist() == [False, False, False, True, True, True]
+    assert (table["limit"].iloc[:3] == 1e-3).all()
+
+
+def test_a_gate_exactly_at_its_limit_passes():
+    import numpy as np
+    import pandas as pd
+
+    stocks = list("ab")
+    x = pd.DataFrame({"MKT": 1.0, "X": 1.0, "STY": [1.0, -1.0]}, index=stocks)
+    f = pd.DataFrame(np.eye(3) * 0.01, index=x.columns, columns=x.columns)
+    model = RiskModel(x, f, pd.Series(0.01, index=stocks))
+    table = quality_gates(
+        model,
+        pd.Series(0.5, index=stocks),
+        ["STY"],
+        pd.Series({"MKT": 0.0, "X": 0.0, "STY": 0.0}),
+        pd.Series({"X": 1.0}),
+        tolerance=0.0,
+    )
+    assert table["passed"].all()  # mean exactly 0, std exactly 1: the limits are inclusive

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import SETTINGS
 
 from mini.exposures import covered_exposures, standardise, standardise_like
 from mini.regression import regression_weights
@@ -92,7 +93,7 @@ def test_path_with_buffer_churns_less():
     assert universe_changes(buffered).to_numpy().sum() == 0
 
 
-@settings(max_examples=30, deadline=None)
+@SETTINGS
 @given(st.integers(min_value=0, max_value=2**32 - 1), st.floats(min_value=0.0, max_value=0.9))
 def test_buffered_universe_contains_the_plain_one(seed, buffer):
     """Any stock that qualifies without a buffer also qualifies with one, every period."""
@@ -151,7 +152,7 @@ def test_effective_number_of_minimodel_weightings_is_ordered(mm):
     assert n_equal > n_root > n_cap > 1
 
 
-@settings(max_examples=40, deadline=None)
+@SETTINGS
 @given(st.lists(st.floats(min_value=0.01, max_value=100.0), min_size=1, max_size=30))
 def test_effective_number_lies_between_one_and_n(values):
     n_eff = effective_number(pd.Series(values))
@@ -228,3 +229,37 @@ def test_structural_prediction_rejects_mismatched_characteristics(mm):
     z = pd.DataFrame({"const": 1.0, "log cap": np.log(mm.universe.cap)})
     with pytest.raises(ValueError, match=r"missing characteristics \['log cap'\]"):
         structural_specific_variance_for(pd.DataFrame({"const": [1.0]}), mm.specific_vol**2, z)
+
+
+# ---------------------------------------------------------------- weights by hand
+
+
+def test_cap_and_industry_weights_by_hand():
+    from mini.universe import Universe, industry_weights
+
+    cap = pd.Series({"a": 6.0, "b": 3.0, "c": 1.0})
+    assert cap_weights(cap).to_dict() == pytest.approx({"a": 0.6, "b": 0.3, "c": 0.1})
+    industry = pd.Series({"c": "Y", "a": "X", "b": "Y"})
+    by_industry = industry_weights(industry, cap, ["Y", "X", "Z"])
+    assert by_industry.to_dict() == pytest.approx({"Y": 0.4, "X": 0.6, "Z": 0.0})
+    assert list(industry_weights(industry, cap).index) == ["Y", "X"]  # order of first appearance
+    universe = Universe(industry=industry, cap=cap, industries=("X", "Y"))
+    assert universe.industry_weights.to_dict() == pytest.approx({"X": 0.6, "Y": 0.4})
+    assert universe.cap_weights.to_dict() == pytest.approx({"a": 0.6, "b": 0.3, "c": 0.1})
+    assert list(universe.stocks) == ["a", "b", "c"]
+
+
+def test_effective_number_and_regression_weights_by_hand():
+    assert effective_number(pd.Series([3.0, 1.0])) == pytest.approx(1 / (0.75**2 + 0.25**2), rel=1e-14)
+    root = regression_weights(pd.Series({"a": 9.0, "b": 1.0}))
+    assert root.to_dict() == pytest.approx({"a": 0.75, "b": 0.25}, rel=1e-14)
+
+
+def test_universe_changes_by_hand():
+    membership = pd.DataFrame(
+        {"a": [True, True, False], "b": [False, True, True], "c": [True, False, True]}, index=[1, 2, 3]
+    )
+    changes = universe_changes(membership)
+    assert changes.loc[2].to_dict() == {"entries": 1, "exits": 1}
+    assert changes.loc[3].to_dict() == {"entries": 1, "exits": 1}
+    assert list(changes.index) == [2, 3]

@@ -1,0 +1,92 @@
+"""Risk decomposition against numbers worked out by hand on two stocks and two factors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mini.decomposition import (
+    SPECIFIC,
+    active_weights,
+    betas_to_portfolio,
+    block_contributions,
+    decompose_exposures,
+    decompose_risk,
+    pairwise_factor_contributions,
+    portfolio_exposures,
+    stock_contributions,
+    tracking_error,
+)
+from mini.risk_model import RiskModel
+
+STOCKS, FACTORS = ["A", "B"], ["MKT", "VAL"]
+X = pd.DataFrame([[1.0, 0.5], [1.0, -1.0]], index=STOCKS, columns=FACTORS)
+F = pd.DataFrame([[0.04, 0.01], [0.01, 0.01]], index=FACTORS, columns=FACTORS)
+D = pd.Series([0.09, 0.04], index=STOCKS)
+MODEL = RiskModel(X, F, D)
+W = pd.Series({"B": 0.4, "A": 0.6})  # labels in another order than the model's
+
+
+def test_portfolio_exposures_and_active_weights_by_hand():
+    x = portfolio_exposures(X, W)
+    assert x["MKT"] == pytest.approx(1.0) and x["VAL"] == pytest.approx(0.6 * 0.5 - 0.4 * 1.0)
+    active = active_weights(W, pd.Series({"A": 0.5, "B": 0.5}))
+    assert active["A"] == pytest.approx(0.1) and active["B"] == pytest.approx(-0.1)
+
+
+def test_decompose_risk_by_hand():
+    # x = (1, -0.1); Fx = (0.04 - 0.001, 0.01 - 0.001) = (0.039, 0.009)
+    d = decompose_risk(MODEL, W)
+    assert d.factor_contributions["MKT"] == pytest.approx(0.039, rel=1e-13)
+    assert d.factor_contributions["VAL"] == pytest.approx(-0.1 * 0.009, rel=1e-13)
+    assert d.factor_variance == pytest.approx(0.039 - 0.0009, rel=1e-13)
+    assert d.specific_variance == pytest.approx(0.36 * 0.09 + 0.16 * 0.04, rel=1e-13)
+    assert d.total_variance == pytest.approx(0.0381 + 0.0388, rel=1e-13)
+    assert d.total_vol == pytest.approx(np.sqrt(0.0769), rel=1e-13)
+    assert d.factor_vol == pytest.approx(np.sqrt(0.0381), rel=1e-13)
+    assert d.specific_vol == pytest.approx(np.sqrt(0.0388), rel=1e-13)
+    assert d.shares[SPECIFIC] == pytest.approx(0.0388 / 0.0769, rel=1e-13)
+    assert d.shares["MKT"] == pytest.approx(0.039 / 0.0769, rel=1e-13)
+
+
+def test_decompose_exposures_by_hand():
+    d = decompose_exposures(F, pd.Series({"VAL": 2.0, "MKT": 0.0}), 0.01)
+    assert d.factor_variance == pytest.approx(4 * 0.01, rel=1e-14)
+    assert d.factor_contributions["MKT"] == 0.0
+    assert d.total_variance == pytest.approx(0.05, rel=1e-14)
+
+
+def test_tracking_error_by_hand():
+    # active weights (0.1, -0.1): exposures (0, 0.15); factor variance 0.15^2 * 0.01,
+    # specific 0.01 * 0.09 + 0.01 * 0.04
+    expected = np.sqrt(0.15**2 * 0.01 + 0.01 * 0.13)
+    assert tracking_error(MODEL, W, pd.Series({"A": 0.5, "B": 0.5})) == pytest.approx(expected, rel=1e-13)
+
+
+def test_stock_contributions_and_betas_against_the_full_covariance():
+    sigma = X.to_numpy() @ F.to_numpy() @ X.to_numpy().T + np.diag(D.to_numpy())
+    w = np.array([0.6, 0.4])
+    vol = np.sqrt(w @ sigma @ w)
+    table = stock_contributions(MODEL, W)
+    assert np.allclose(table["weight"], w)
+    assert np.allclose(table["MCR"], sigma @ w / vol, rtol=1e-13)
+    assert np.allclose(table["CTR"], w * (sigma @ w) / vol, rtol=1e-13)
+    assert np.allclose(table["share"], w * (sigma @ w) / vol**2, rtol=1e-13)
+    assert np.allclose(betas_to_portfolio(MODEL, W), sigma @ w / vol**2, rtol=1e-13)
+
+
+def test_block_contributions_by_hand():
+    factors = ["MKT", "VAL", "MOM"]
+    cov = pd.DataFrame(np.diag([0.04, 0.01, 0.02]), index=factors, columns=factors)
+    d = decompose_exposures(cov, pd.Series({"MKT": 1.0, "VAL": 1.0, "MOM": 2.0}), 0.003)
+    blocks = block_contributions(d, {"market": ["MKT"], "styles": ["VAL", "MOM"]})
+    assert blocks.to_dict() == pytest.approx({"market": 0.04, "styles": 0.01 + 0.08, SPECIFIC: 0.003})
+
+
+def test_pairwise_factor_contributions_by_hand():
+    table = pairwise_factor_contributions(F, pd.Series({"VAL": -0.1, "MKT": 1.0}))
+    assert table.loc["MKT", "MKT"] == pytest.approx(0.04)
+    assert table.loc["MKT", "VAL"] == pytest.approx(-0.001)
+    assert table.loc["VAL", "MKT"] == pytest.approx(-0.001)
+    assert table.loc["VAL", "VAL"] == pytest.approx(0.0001)

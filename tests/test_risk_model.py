@@ -1,0 +1,49 @@
+"""The risk model's covariance algebra against the full matrix formed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mini.risk_model import RiskModel, correlation_from_covariance, factor_covariance
+
+FACTORS = ["MKT", "VAL"]
+
+
+def test_factor_covariance_by_hand():
+    vols = pd.Series({"MKT": 0.2, "VAL": 0.1})
+    corr = pd.DataFrame([[1.0, -0.5], [-0.5, 1.0]], index=FACTORS, columns=FACTORS)
+    f = factor_covariance(vols, corr)
+    assert np.allclose(f, [[0.04, -0.01], [-0.01, 0.01]], rtol=1e-14)
+
+
+def test_correlation_from_covariance_by_hand():
+    cov = pd.DataFrame([[0.04, -0.01], [-0.01, 0.01]], index=FACTORS, columns=FACTORS)
+    assert np.allclose(correlation_from_covariance(cov), [[1.0, -0.5], [-0.5, 1.0]], rtol=1e-14)
+
+
+def _model() -> RiskModel:
+    x = pd.DataFrame([[1.0, 0.5], [1.0, -1.0], [1.0, 0.0]], index=list("ABC"), columns=FACTORS)
+    f = pd.DataFrame([[0.04, 0.01], [0.01, 0.01]], index=FACTORS, columns=FACTORS)
+    return RiskModel(x, f, pd.Series({"C": 0.01, "A": 0.09, "B": 0.04}))
+
+
+def test_covariance_by_hand():
+    model = _model()
+    sigma = model.covariance()
+    # A with B: (1, 0.5) F (1, -1)' = 0.04 - 0.01 + 0.005 - 0.005 = 0.03
+    assert sigma.loc["A", "B"] == pytest.approx(0.03, rel=1e-14)
+    # A's variance: 0.04 + 2 * 0.5 * 0.01 + 0.25 * 0.01 + 0.09
+    assert sigma.loc["A", "A"] == pytest.approx(0.04 + 0.01 + 0.0025 + 0.09, rel=1e-14)
+    assert sigma.loc["C", "C"] == pytest.approx(0.05, rel=1e-14)
+
+
+def test_covariance_times_and_solve_against_the_full_matrix():
+    model = _model()
+    sigma = model.covariance().to_numpy()
+    w = pd.Series({"B": -0.3, "C": 0.5, "A": 1.0})
+    aligned = w.reindex(model.stocks).to_numpy()
+    assert np.allclose(model.covariance_times(w), sigma @ aligned, rtol=1e-13)
+    assert np.allclose(model.solve(w), np.linalg.solve(sigma, aligned), rtol=1e-12)
+    assert np.array_equal(model.aligned_weights(w), [1.0, -0.3, 0.5])
