@@ -50,15 +50,22 @@ serve:
 	@echo "Serving the book on http://localhost:$(PORT)/ (Ctrl-C stops)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-# JupyterLab with the chapters opening as notebooks (jupytext), as on Binder.
+# JupyterLab for readers and authors. Readers: the reader's notebooks that `make book`
+# writes (_build/html/_sources/chapters/*.ipynb, the site's downloads: every number and
+# figure filled in). Authors: the MyST sources (chapters/*.md), opened as notebooks through
+# jupytext; jupytext.toml keeps saving from rewriting their front matter, and the kernel is
+# registered as "Python 3", the name the chapters carry. As root, JupyterLab needs --allow-root.
 $(LABSTAMP): $(STAMP) .binder/requirements.txt .binder/overrides.json
 	$(BIN)/python -m pip install --quiet -r .binder/requirements.txt
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp .binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
 	touch $(LABSTAMP)
 
-lab: $(LABSTAMP)
-	$(BIN)/jupyter lab
+lab: $(LABSTAMP) book
+	@echo "Readers: _build/html/_sources/chapters/*.ipynb (rewritten by every 'make book')."
+	@echo "Authors: chapters/*.md (the sources; saving writes the .md back)."
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The PDF edition, through XeLaTeX from Debian's TeX Live (`make pdf-deps` installs it,
 # as root, about 350 MB installed). Not part of `make test`.

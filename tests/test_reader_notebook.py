@@ -239,3 +239,31 @@ def test_plumbing_cells_are_kept_but_folded(run):
     for cell in plumbing:
         assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True
         assert "".join(cell["source"]).startswith("# Book plumbing")
+
+
+# --- JupyterLab: saving a chapter leaves its source as it was ---------------------------------
+
+
+def test_saving_a_chapter_from_jupyter_leaves_its_markdown_unchanged(tmp_path):
+    """jupytext.toml: a chapter opened as a notebook, run, folded and saved is byte-identical.
+
+    The notebook gets what a JupyterLab session gives it (the running kernel's spec, its
+    language_info, folded cells, execution timings); the chapter is then written back
+    with jupytext, which reads the repository's jupytext.toml as JupyterLab does.
+    """
+    import jupytext
+    import nbformat
+    from jupytext.cli import jupytext as jupytext_cli
+
+    (tmp_path / "jupytext.toml").write_bytes((ROOT / "jupytext.toml").read_bytes())
+    original = (ROOT / "chapters" / "09-risk-attribution.md").read_text(encoding="utf-8")
+    notebook = jupytext.reads(original, fmt="md:myst")
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    notebook.metadata["language_info"] = {"name": "python", "version": "3.11.2"}
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.metadata["jupyter"] = {"source_hidden": True}
+            cell.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
+    nbformat.write(notebook, tmp_path / "chapter.ipynb")
+    jupytext_cli([str(tmp_path / "chapter.ipynb"), "--to", "md:myst", "--quiet"])
+    assert (tmp_path / "chapter.md").read_text(encoding="utf-8") == original
