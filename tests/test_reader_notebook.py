@@ -222,12 +222,19 @@ def test_every_figure_of_the_page_is_embedded(site, run):
 
 def test_links_point_at_pages_of_the_site(site, run):
     markdown = markdown_of(run["downloaded"])
+    # Relative to the notebook's place in the site, or absolute under BOOK_BASEURL.
+    published = run["downloaded"]["metadata"]["book_reader"].get("site") or ""
     links = re.findall(r"\]\(([^)\s]+)\)", markdown)
-    internal = [link for link in links if not link.startswith(("http", "attachment:", "mailto:"))]
+    internal = [
+        link.removeprefix(published) if published else link
+        for link in links
+        if (published and link.startswith(published))
+        or not link.startswith(("http", "attachment:", "mailto:"))
+    ]
     assert internal, "no cross-reference was turned into a link"
-    notebook_dir = (site / "_sources" / CHAPTER).parent
+    base = site if published else (site / "_sources" / CHAPTER).parent
     for link in internal:
-        target = (notebook_dir / link.split("#")[0]).resolve()
+        target = (base / link.split("#")[0]).resolve()
         assert target.is_file() and target.suffix == ".html", f"link to nowhere: {link}"
     assert "Cross Reference Not Found" not in markdown and "??" not in markdown
 
