@@ -93,6 +93,7 @@ def drop_thebe(app: Sphinx) -> None:
 
 # --- notebooks that run outside the repository --------------------------------------
 
+
 def _repository(app: Sphinx) -> tuple[str, str]:
     options = app.config.html_theme_options
     return options.get("repository_url", "").rstrip("/"), options.get("repository_branch", "main")
