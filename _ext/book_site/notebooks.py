@@ -46,6 +46,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -64,8 +65,6 @@ BUILD_FLAG = "MINI_BOOK_BUILD"
 BASEURL_VARIABLE = "BOOK_BASEURL"
 #: Where the wheel of `mini` is published, relative to the site root.
 WHEEL_DIR = "_static/wheels"
-#: The runtime dependencies the setup cell pins (mini's own, from pyproject.toml).
-RUNTIME = ("numpy", "pandas", "scipy", "matplotlib")
 
 PLUMBING_NOTE = "# Book plumbing (hidden on the site): glues figures into the text and pins them."
 RECORD_MIME = "application/papermill.record/"
@@ -148,17 +147,23 @@ def publish_wheel(app: Sphinx) -> None:
 # --- the setup cell ----------------------------------------------------------------------
 
 
-def runtime_pins() -> list[str]:
+def runtime_pins(srcdir: Path) -> list[str]:
+    """mini's dependencies (``[project] dependencies`` of pyproject.toml), pinned to the
+    versions installed in the build's environment."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((srcdir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     pins = []
-    for name in RUNTIME:
+    for spec in project.get("dependencies", []):
+        name = Requirement(spec).name
         try:
             pins.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
-            pins.append(name)
+            pins.append(spec)
     return pins
 
 
-def setup_cell(site: str, wheel: tuple[str, str] | None) -> str:
+def setup_cell(site: str, wheel: tuple[str, str] | None, pins: list[str]) -> str:
     name, digest = wheel or ("", "")
     lines = [
         "# Setup: installs `mini`, the book's library, when this notebook runs outside the",
@@ -167,7 +172,7 @@ def setup_cell(site: str, wheel: tuple[str, str] | None) -> str:
         f"BOOK_SITE = {site or None!r}  # the published book's address",
         f"MINI_WHEEL = {f'{WHEEL_DIR}/{name}' if name else None!r}",
         f"MINI_WHEEL_SHA256 = {digest or None!r}",
-        f"REQUIREMENTS = {runtime_pins()!r}  # as the book was built",
+        f"REQUIREMENTS = {pins!r}  # as the book was built",
         "",
         "import importlib",
         "import importlib.util",
@@ -387,7 +392,7 @@ def reader_notebook(app: Sphinx, docname: str, doctree: nodes.document, source: 
             "id": "book-setup",
             "metadata": {"book_setup": True},
             "outputs": [],
-            "source": setup_cell(site, getattr(app, "env_wheel", None)),
+            "source": setup_cell(site, getattr(app, "env_wheel", None), runtime_pins(Path(app.srcdir))),
         }
     ]
     for index, cell in enumerate(cells):
