@@ -434,6 +434,10 @@ def write_reader_notebook(app: Sphinx, pagename: str, templatename: str, context
 
 
 def setup(app: Sphinx) -> None:
+    # The notebooks are written with the pages: a change to the code that writes them
+    # changes this value, which makes Sphinx rewrite every page (without re-reading).
+    code = b"".join(Path(__file__).with_name(name).read_bytes() for name in ("notebooks.py", "llms.py"))
+    app.add_config_value("book_reader_notebooks", hashlib.sha256(code).hexdigest()[:12], "html", str)
     app.connect("config-inited", configure, priority=900)
     app.connect("builder-inited", publish_wheel)
     app.connect("html-page-context", write_reader_notebook, priority=900)
