@@ -28,6 +28,7 @@ import csv
 import difflib
 import functools
 import importlib.resources
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -52,11 +53,39 @@ def _plain(value: object) -> object:
     return value
 
 
-def publish(key: str, value: object) -> None:
-    """Glue one figure (a number, a string or a matplotlib figure) under ``key``."""
-    from myst_nb import glue
+#: Set by the book's build (``_ext/book_site/notebooks.py``) for the kernels it starts.
+BUILD_FLAG = "MINI_BOOK_BUILD"
 
-    glue(key, _plain(value), display=False)
+
+def publish(key: str, value: object) -> None:
+    """Glue one figure (a number, a string or a matplotlib figure) under ``key``.
+
+    In the book's build the page shows a glued figure where the text places it
+    (``{glue:figure}``), so nothing is displayed here. Anywhere else (JupyterLab, a
+    downloaded chapter, Colab) a figure is also displayed under the cell that makes it,
+    and glueing is skipped when myst-nb is not installed: the reader's notebook has every
+    value in its text already.
+    """
+    value = _plain(value)
+    try:
+        from myst_nb import glue
+    except ImportError:
+        glue = None
+    if glue is not None:
+        glue(key, value, display=False)
+    if os.environ.get(BUILD_FLAG) or not _is_figure(value):
+        return
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(value)
+
+
+def _is_figure(value: object) -> bool:
+    return type(value).__module__.startswith("matplotlib") and hasattr(value, "savefig")
 
 
 def publish_all(values: Mapping[str, object] | pd.Series, prefix: str = "") -> None:

@@ -14,10 +14,8 @@ It does four things the stock Jupyter Book 1.x does not:
    from the resolved doctrees, so every glued figure shows its computed value
    (see ``book_site/llms.py``).
 3. **Notebooks that run anywhere.** The downloadable ``.ipynb`` of each chapter (and the
-   copy Colab opens) carries its outputs (merged back from the cache: in cache mode
-   myst-nb writes the unexecuted notebook) and gets a first cell that fetches `mini`
-   when it cannot be imported; the Colab button points at the published notebook
-   instead of the ``.md`` source, which Colab cannot open.
+   copy Colab opens) is the reader's notebook, written by ``book_site/notebooks.py``; the
+   Colab button points at it instead of the ``.md`` source, which Colab cannot open.
 4. **No network at build time, no CDN in the pages.** Intersphinx is switched off
    whatever the configuration says, and sphinx-thebe (live code from a CDN, which the book
    does not use) is unhooked.
@@ -26,7 +24,6 @@ It does four things the stock Jupyter Book 1.x does not:
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 
@@ -34,7 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from . import llms
+from . import llms, notebooks
 
 LOGGER = logging.getLogger(__name__)
 CACHE_PREFIX = ".jupyter_cache-"
@@ -96,65 +93,18 @@ def drop_thebe(app: Sphinx) -> None:
 
 # --- notebooks that run outside the repository --------------------------------------
 
-SETUP_CELL = """\
-# Setup, for running this notebook outside the book's repository (Colab, a download).
-# Inside the repository (or on Binder) `mini` is importable and this cell does nothing.
-import importlib.util, subprocess, sys
-if importlib.util.find_spec("mini") is None:
-    subprocess.run(["git", "clone", "--depth=1", "{repo}", "factor-risk-primer"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "myst-nb>=1.1,<2"], check=True)
-    sys.path.insert(0, "factor-risk-primer")"""
-
 
 def _repository(app: Sphinx) -> tuple[str, str]:
     options = app.config.html_theme_options
     return options.get("repository_url", "").rstrip("/"), options.get("repository_branch", "main")
 
 
-def with_cached_outputs(app: Sphinx, notebook: dict) -> dict:
-    """The executed notebook, outputs and execution counts included.
-
-    In cache mode myst-nb 1.x writes the notebook it *read* to ``_build/jupyter_execute``,
-    not the executed one it rendered, so the downloadable copy would have no outputs.
-    The outputs are in the jupyter-cache: merge them back in.
-    """
-    if app.config.nb_execution_mode != "cache":
-        return notebook
-    try:
-        import nbformat
-        from jupyter_cache import get_cache
-
-        cache = get_cache(app.config.nb_execution_cache_path)
-        _, merged = cache.merge_match_into_notebook(nbformat.from_dict(notebook))
-    except KeyError:  # not in the cache (the chapter failed to execute)
-        return notebook
-    return json.loads(nbformat.writes(merged))
-
-
 def portable_notebooks(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Add the setup cell to the downloadable notebook; point Colab at a real .ipynb."""
+    """Point Colab at the published .ipynb (the reader's notebook, see notebooks.py)."""
     source = context.get("ipynb_source")
     if not source:
         return
     repo_url, _ = _repository(app)
-    path = Path(app.outdir, "_sources", source)
-    if path.is_file() and repo_url:
-        notebook = with_cached_outputs(app, json.loads(path.read_text(encoding="utf-8")))
-        cells = notebook.get("cells", [])
-        if not (cells and cells[0].get("metadata", {}).get("book_setup")):
-            cells.insert(
-                0,
-                {
-                    "cell_type": "code",
-                    "execution_count": None,
-                    "id": "book-setup",
-                    "metadata": {"book_setup": True},
-                    "outputs": [],
-                    "source": SETUP_CELL.format(repo=repo_url + ".git").splitlines(keepends=True),
-                },
-            )
-            notebook["cells"] = cells
-            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
     branch = app.config.book_colab_branch
     if not (branch and repo_url.startswith("https://github.com/")):
@@ -178,4 +128,5 @@ def setup(app: Sphinx) -> dict:
     drop_thebe(app)
     app.connect("html-page-context", portable_notebooks, priority=900)
     app.connect("build-finished", llms.write_llms_files)
+    notebooks.setup(app)  # the reader's notebooks and the wheel of mini they install
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
