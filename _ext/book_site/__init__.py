@@ -34,7 +34,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from . import llms
+from . import latex, llms
 
 LOGGER = logging.getLogger(__name__)
 CACHE_PREFIX = ".jupyter_cache-"
@@ -178,4 +178,5 @@ def setup(app: Sphinx) -> dict:
     drop_thebe(app)
     app.connect("html-page-context", portable_notebooks, priority=900)
     app.connect("build-finished", llms.write_llms_files)
+    latex.setup(app)  # the PDF edition: tables, no publishing code (book_site/latex.py)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
