@@ -64,7 +64,7 @@ lab: $(LABSTAMP)
 # as root, about 350 MB installed, with poppler-utils for the PDF check). Not part of
 # `make test`. Tables, hidden code and publishing statements: _ext/book_site/latex.py.
 TEXLIVE := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-           tex-gyre fonts-freefont-otf latexmk poppler-utils
+           tex-gyre fonts-freefont-otf fonts-dejavu-core latexmk poppler-utils
 pdf-deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEXLIVE)

@@ -73,8 +73,8 @@ def snap_to_zero(
 
 # --- tables in the PDF edition --------------------------------------------------------
 #
-# A styled DataFrame displays as HTML, which the site shows and the LaTeX build cannot
-# use. In a kernel that imports this module, Stylers also carry a ``text/latex``
+# A DataFrame, styled or not, displays as HTML, which the site shows and the LaTeX build
+# cannot use. In a kernel that imports this module, tables also carry a ``text/latex``
 # rendering of the same formatted cells (the HTML still wins on the site; the PDF build
 # takes the LaTeX, see _ext/book_site/latex.py). Glued tables get it too, since glue
 # formats its value through the same display formatters.
@@ -146,8 +146,31 @@ def styler_latex(styler: Styler) -> str:
     )
 
 
+def frame_latex(frame: pd.DataFrame) -> str | None:
+    """A plain DataFrame as the same LaTeX table, its cells formatted as its HTML shows
+    them (pandas' column-wise formatting under the ``display`` options); ``None`` for a
+    frame too long to show whole, which then prints as text."""
+    from pandas.io.formats.format import DataFrameFormatter
+
+    shown = DataFrameFormatter(
+        frame,
+        float_format=pd.get_option("display.float_format"),
+        max_rows=pd.get_option("display.max_rows"),
+        min_rows=pd.get_option("display.min_rows"),
+        max_cols=pd.get_option("display.max_columns"),
+    )
+    if shown.is_truncated:
+        return None
+    cells = pd.DataFrame(
+        {j: [cell.strip() for cell in shown.format_col(j)] for j in range(frame.shape[1])},
+        index=frame.index,
+    )
+    cells.columns = frame.columns
+    return styler_latex(cells.style)
+
+
 def _register_latex_tables() -> None:
-    """In an IPython kernel, give every Styler a ``text/latex`` representation."""
+    """In an IPython kernel, give every Styler and DataFrame a ``text/latex`` rendering."""
     try:
         from IPython import get_ipython
     except ImportError:  # no IPython, no kernel: nothing is displayed
@@ -156,6 +179,7 @@ def _register_latex_tables() -> None:
     if shell is not None:  # by name: pandas' Styler (and jinja2) load only when used
         latex = shell.display_formatter.formatters["text/latex"]
         latex.for_type_by_name("pandas.io.formats.style", "Styler", styler_latex)
+        latex.for_type(pd.DataFrame, frame_latex)
 
 
 _register_latex_tables()

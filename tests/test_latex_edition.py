@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mini.book import LATEX_TABLE_MARK, latex_escape, styler_latex
+from mini.book import LATEX_TABLE_MARK, frame_latex, latex_escape, styler_latex
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
 from book_site.latex import TABLE_MARK, without_plumbing  # noqa: E402
@@ -55,6 +55,22 @@ def test_styler_latex_leaves_out_what_the_styler_hides(frame):
 def test_styler_latex_of_a_transposed_row(frame):
     latex = styler_latex(frame[["weight"]].T.style.format("{:.1%}"))
     assert _rows(latex) == [r"stock & AXIOM & BRAVO \\", r"\midrule", r"weight & 12.3\% & -50.0\% \\"]
+
+
+def test_frame_latex_formats_cells_as_the_html_does():
+    frame = pd.DataFrame({"a": [1.5, 2.25], "n": [3, 40], "tiny": [1e-9, 3.0]}, index=["x", "y"])
+    assert _rows(frame_latex(frame)) == [
+        r" & a & n & tiny \\",
+        r"\midrule",
+        r"x & 1.50 & 3 & 1.000000e-09 \\",
+        r"y & 2.25 & 40 & 3.000000e+00 \\",
+    ]
+    assert "<td>2.25</td>" in frame.to_html() and "<td>1.000000e-09</td>" in frame.to_html()
+
+
+def test_frame_latex_leaves_a_truncated_frame_as_text():
+    with pd.option_context("display.max_rows", 4):
+        assert frame_latex(pd.DataFrame({"a": range(10)})) is None
 
 
 def test_latex_escape_writes_special_characters_literally():

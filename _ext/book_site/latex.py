@@ -26,6 +26,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 # Must match mini.book.LATEX_TABLE_MARK (the first line of a Styler's LaTeX rendering);
@@ -124,7 +125,20 @@ def _is_cell_source(node: nodes.Node) -> bool:
     return isinstance(node, nodes.container) and node.get("nb_element") == "cell_code_source"
 
 
+# FreeMono, Sphinx's monospace font under XeLaTeX, lacks characters the code uses (a
+# superscript T in a comment); DejaVu Sans Mono (fonts-dejavu-core) has them.
+MONO_FONT = r"\setmonofont{DejaVu Sans Mono}[Scale=MatchLowercase]"
+
+
+def code_font(app: Sphinx, config: Config) -> None:
+    elements = config.latex_elements
+    preamble = elements.get("preamble", "")
+    if MONO_FONT not in preamble:
+        elements["preamble"] = preamble + "\n" + MONO_FONT + "\n"
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("config-inited", code_font)
     app.add_latex_package("booktabs")  # \toprule, \midrule, \bottomrule
     app.add_latex_package("adjustbox")  # wide tables shrink to the text width
     app.add_post_transform(PdfReadsLikeTheSite)
