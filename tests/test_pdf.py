@@ -135,11 +135,24 @@ def test_every_figure_of_the_site_is_in_the_pdf():
     assert in_pdf == site, "a figure of the site is missing from the PDF"
 
 
-def test_figures_are_numbered_and_referenced_as_on_the_site():
-    """No reference left unresolved: every {numref} reads "Figure N.M"."""
-    text = pdf_text()
-    numbered = set(re.findall(r"\bFig(?:ure|\.) (\d+\.\d+)", text))
-    assert len(numbered) > 30, "few numbered figures in the PDF"
+def _site_numbers(pattern: str) -> set[str]:
+    return {n for page in chapter_pages() for n in re.findall(pattern, page.read_text("utf-8"))}
+
+
+@pytest.mark.parametrize(
+    ("what", "site_pattern", "pdf_pattern"),
+    [
+        ("figures", r'caption-number">Fig\. (\d+\.\d+)', r"\bFig\. (\d+\.\d+)"),
+        ("exercises", r'caption-number">Exercise (\d+\.\d+)', r"\bExercise (\d+(?:\.\d+)+)"),
+        ("equations", r'class="eqno">\((\d+\.\d+)\)', r"(?<![\w.])\((\d+\.\d+)\)\s*$"),
+    ],
+)
+def test_numbers_read_as_on_the_site(what, site_pattern, pdf_pattern):
+    """Figures, exercises and equations carry the site's numbers (Fig. 6.1, Exercise 1.2, (6.1))."""
+    site = _site_numbers(site_pattern)
+    pdf = set(re.findall(pdf_pattern, pdf_text(), re.MULTILINE))
+    assert len(site) > 10, f"few numbered {what} on the site"
+    assert sorted(pdf ^ site) == [], f"{what} numbered differently in the PDF"
 
 
 def test_page_count_is_sane():

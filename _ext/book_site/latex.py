@@ -137,8 +137,25 @@ def code_font(app: Sphinx, config: Config) -> None:
         elements["preamble"] = preamble + "\n" + MONO_FONT + "\n"
 
 
+def remember_numbering(app: Sphinx, config: Config) -> None:
+    app.book_numfig_secnum_depth = config.numfig_secnum_depth
+
+
+def number_as_the_site_does(app: Sphinx) -> None:
+    """Exercises numbered by chapter (Exercise 1.2), as on the site.
+
+    For a book with parts, sphinx-jupyterbook-latex sets ``numfig_secnum_depth`` to 2
+    when the builder starts, so Sphinx numbers exercises by section (Exercise 1.7.2)
+    while LaTeX, which numbers the figures and equations itself, keeps them by chapter.
+    """
+    if app.builder.format == "latex":
+        app.config.numfig_secnum_depth = app.book_numfig_secnum_depth
+
+
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", code_font)
+    app.connect("config-inited", remember_numbering)
+    app.connect("builder-inited", number_as_the_site_does, priority=900)
     app.add_latex_package("booktabs")  # \toprule, \midrule, \bottomrule
     app.add_latex_package("adjustbox")  # wide tables shrink to the text width
     app.add_post_transform(PdfReadsLikeTheSite)
