@@ -145,17 +145,28 @@ def number_as_the_site_does(app: Sphinx) -> None:
     """Exercises numbered by chapter (Exercise 1.2), as on the site.
 
     For a book with parts, sphinx-jupyterbook-latex sets ``numfig_secnum_depth`` to 2
-    when the builder starts, so Sphinx numbers exercises by section (Exercise 1.7.2)
-    while LaTeX, which numbers the figures and equations itself, keeps them by chapter.
+    when the builder starts. LaTeX needs that (its figure and equation counters then
+    restart with each chapter, not each part: Fig. 6.1), but Sphinx's own numbering, which
+    sphinx-exercise uses, would then count by section (Exercise 1.7.2). So Sphinx numbers
+    with the site's depth, and the LaTeX writer gets the depth it needs afterwards.
     """
     if app.builder.format == "latex":
+        app.book_latex_numfig_secnum_depth = app.config.numfig_secnum_depth
         app.config.numfig_secnum_depth = app.book_numfig_secnum_depth
+
+
+def latex_numbering(app: Sphinx, env) -> list[str]:
+    """Sphinx has numbered everything (``env-get-updated``): LaTeX gets its depth back."""
+    if app.builder.format == "latex":
+        app.config.numfig_secnum_depth = app.book_latex_numfig_secnum_depth
+    return []
 
 
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", code_font)
     app.connect("config-inited", remember_numbering)
     app.connect("builder-inited", number_as_the_site_does, priority=900)
+    app.connect("env-get-updated", latex_numbering, priority=900)  # after the numbering
     app.add_latex_package("booktabs")  # \toprule, \midrule, \bottomrule
     app.add_latex_package("adjustbox")  # wide tables shrink to the text width
     app.add_post_transform(PdfReadsLikeTheSite)
