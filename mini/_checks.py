@@ -1,22 +1,90 @@
 """Input checks shared by every module.
 
 Each check raises ``ValueError`` with a message that names the offending input, so a
-mistake surfaces where it was made instead of as a silently wrong number later on.
+mistake surfaces where it was made instead of as a silently wrong number later on. An
+input of the wrong type (a list where a Series is needed, a string for a number)
+raises :class:`InputTypeError`, which is both a ``TypeError`` and a ``ValueError``.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 SUM_TOLERANCE = 1e-8
+# A regression's normal matrix A'WA counts as singular when its smallest eigenvalue is at
+# most this fraction of its largest (the weighted design's condition number exceeds 1e6):
+# beyond that, noise of 1e-8 in an exposure can move factor returns by orders of magnitude.
+SINGULAR_RATIO = 1e-12
+
+
+class InputTypeError(TypeError, ValueError):
+    """An input of the wrong type. Also a ``ValueError``, the error `mini` raises for any
+    bad input, so code that catches ``ValueError`` catches this too."""
+
+
+def of_type(value: object, kind: type | tuple[type, ...], name: str, described: str) -> None:
+    """Require ``isinstance(value, kind)``; ``described`` names the kind in the message."""
+    if not isinstance(value, kind):
+        raise InputTypeError(f"{name} must be {described}, got {type(value).__name__}")
+
+
+def number(value: object, name: str, described: str = "a finite number") -> float:
+    """Return a real, finite scalar as a float; NaN, infinities, strings and bools are
+    rejected with the message "``name`` must be ``described``"."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputTypeError(f"{name} must be {described}, got {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be {described}, got {value}")
+    return float(value)
+
+
+def positive(value: object, name: str, described: str = "positive") -> float:
+    """Return a real, finite, strictly positive scalar as a float."""
+    value = number(value, name, described)
+    if value <= 0:
+        raise ValueError(f"{name} must be {described}, got {value:g}")
+    return value
+
+
+def whole(value: object, name: str, minimum: int, described: str | None = None) -> int:
+    """Return an integer of at least ``minimum`` (floats, NaN and bools rejected)."""
+    described = described or f"a whole number of at least {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputTypeError(f"{name} must be {described}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {described}, got {value}")
+    return int(value)
+
+
+def unique(labels: pd.Index, name: str, axis: str = "") -> None:
+    """Require labels without repeats (``axis`` says which, e.g. "row", in the message)."""
+    if not labels.is_unique:
+        repeated = sorted(labels[labels.duplicated()])
+        raise ValueError(f"{name} has duplicate {axis + ' ' if axis else ''}labels: {repeated}")
+
+
+def label_index(labels: Iterable[object], name: str, length: int, what: str) -> pd.Index:
+    """``labels`` as a pandas Index of ``length`` distinct labels, one per ``what``."""
+    of_type(labels, Iterable, name, "a sequence of labels")
+    index = labels if isinstance(labels, pd.Index) else pd.Index(list(labels))
+    if len(index) != length:
+        raise ValueError(f"{len(index)} {name} for {length} {what}")
+    unique(index, name)
+    return index
 
 
 def finite_array(values: object, name: str, ndim: int | None = None) -> np.ndarray:
     """Return ``values`` as a float array, rejecting NaN, infinities and wrong rank."""
-    array = np.asarray(values, dtype=float)
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputTypeError(f"{name} must be numeric, got {type(values).__name__}") from None
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
@@ -27,21 +95,17 @@ def finite_array(values: object, name: str, ndim: int | None = None) -> np.ndarr
 
 def finite_series(series: pd.Series, name: str) -> pd.Series:
     """Check a labelled vector: a Series with unique labels and finite values."""
-    if not isinstance(series, pd.Series):
-        raise ValueError(f"{name} must be a pandas Series, got {type(series).__name__}")
-    if not series.index.is_unique:
-        raise ValueError(f"{name} has duplicate labels: {sorted(series.index[series.index.duplicated()])}")
+    of_type(series, pd.Series, name, "a pandas Series")
+    unique(series.index, name)
     finite_array(series.to_numpy(), name)
     return series.astype(float)
 
 
 def finite_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Check a labelled matrix: a DataFrame with unique labels and finite values."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    for axis, labels in (("row", frame.index), ("column", frame.columns)):
-        if not labels.is_unique:
-            raise ValueError(f"{name} has duplicate {axis} labels: {sorted(labels[labels.duplicated()])}")
+    of_type(frame, pd.DataFrame, name, "a pandas DataFrame")
+    unique(frame.index, name, "row")
+    unique(frame.columns, name, "column")
     finite_array(frame.to_numpy(), name)
     return frame.astype(float)
 
@@ -57,6 +121,27 @@ def same_labels(expected: pd.Index, actual: pd.Index, what: str, name: str) -> N
         if extra:
             parts.append(f"unknown {what} {extra}")
         raise ValueError(f"{name} does not match the model's {what}: " + "; ".join(parts))
+
+
+def aligned(
+    data: pd.Series | pd.DataFrame, labels: pd.Index, what: str, name: str, axis: int = 0
+) -> pd.Series | pd.DataFrame:
+    """``data`` reordered to ``labels`` along ``axis``, which must carry exactly those labels."""
+    current = data.axes[axis]
+    if current.equals(labels):
+        return data
+    same_labels(labels, current, what, name)
+    return data.reindex(labels, axis=axis).rename_axis(current.name, axis=axis)
+
+
+def oldest_first(data: pd.Series | pd.DataFrame, name: str) -> None:
+    """Require rows in time order where the index is a time index (dates or period
+    numbers); labels such as "month 1" carry no order that could be checked."""
+    index = data.index
+    timed = isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or pd.api.types.is_numeric_dtype(index)
+    if timed and not index.is_monotonic_increasing:
+        first = int(np.argmax(~(index[1:] > index[:-1])))
+        raise ValueError(f"{name} must run oldest first, but {index[first + 1]} comes after {index[first]}")
 
 
 def known_labels(requested: Iterable[str], available: pd.Index, what: str) -> list[str]:
@@ -82,6 +167,21 @@ def symmetric(matrix: np.ndarray, name: str, tol: float = 1e-10) -> None:
     scale = max(1.0, float(np.max(np.abs(matrix))))
     if not np.allclose(matrix, matrix.T, rtol=0.0, atol=tol * scale):
         raise ValueError(f"{name} is not symmetric")
+
+
+def positive_variances(covariance: pd.DataFrame, name: str) -> None:
+    """Require every variance on the diagonal of a labelled covariance to be positive."""
+    variances = np.diag(covariance.to_numpy())
+    if np.any(variances <= 0):
+        bad = list(covariance.index[variances <= 0])
+        raise ValueError(f"{name} has a non-positive variance on its diagonal, for {bad}")
+
+
+def singular(normal: np.ndarray) -> np.ndarray:
+    """Which of a stack of (..., p, p) symmetric normal matrices A'WA are singular: the one
+    rule for every regression (see ``SINGULAR_RATIO``)."""
+    values = np.linalg.eigvalsh(normal)
+    return ~(values[..., 0] > values[..., -1] * SINGULAR_RATIO)
 
 
 def positive_definite(matrix: np.ndarray, name: str) -> None:

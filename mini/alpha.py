@@ -76,5 +76,6 @@ def neutralise(
     :math:`\tilde s` has no exposure to the factors in the weighted sense, so its
     returns cannot be explained as factor bets.
     """
+    signal = _checks.finite_series(signal, "signal")
     fit = cross_sectional_regression(exposures, signal.rename("signal"), weights, restriction)
     return fit.residuals.rename("neutralised signal")

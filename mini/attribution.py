@@ -42,13 +42,31 @@ def compound(returns: pd.Series | np.ndarray) -> float:
     return float(np.prod(1.0 + r) - 1.0)
 
 
+def annualised_return(returns: pd.Series | np.ndarray, periods_per_year: int) -> float:
+    r"""Geometric average return per year, :math:`\bigl(\prod_t (1 + r_t)\bigr)^{P/T} - 1`.
+
+    ``returns`` are T simple returns per period, ``periods_per_year`` is P (12 for
+    months, 252 for trading days).
+    """
+    if isinstance(periods_per_year, bool) or not isinstance(periods_per_year, int | np.integer):
+        raise TypeError(f"periods_per_year must be a whole number, got {periods_per_year!r}")
+    if periods_per_year < 1:
+        raise ValueError(f"periods_per_year must be at least 1, got {periods_per_year}")
+    r = _checks.finite_array(returns, "returns", ndim=1)
+    return float((1.0 + compound(r)) ** (periods_per_year / len(r)) - 1.0)
+
+
 def _log_ratio(portfolio: np.ndarray | float, benchmark: np.ndarray | float) -> np.ndarray:
-    r"""Cariño's coefficient :math:`(\ln(1+r_P) - \ln(1+r_B)) / (r_P - r_B)`, with its limit 1/(1+r)."""
+    r"""Cariño's coefficient :math:`(\ln(1+r_P) - \ln(1+r_B)) / (r_P - r_B)`, with its limit 1/(1+r).
+
+    Computed as :math:`\ln(1 + D/(1+r_B)) / D` with :math:`D = r_P - r_B`, which keeps
+    full precision when the two returns are nearly equal (the difference of two
+    logarithms would lose it)."""
     rp, rb = np.asarray(portfolio, dtype=float), np.asarray(benchmark, dtype=float)
     diff = rp - rb
-    same = np.isclose(diff, 0.0, atol=1e-14)
+    same = diff == 0.0
     safe = np.where(same, 1.0, diff)
-    return np.where(same, 1.0 / (1.0 + rp), (np.log1p(rp) - np.log1p(rb)) / safe)
+    return np.where(same, 1.0 / (1.0 + rb), np.log1p(diff / (1.0 + rb)) / safe)
 
 
 def _linking_inputs(
@@ -106,10 +124,11 @@ def menchero_link(contributions: pd.DataFrame, portfolio: pd.Series, benchmark: 
     periods = len(rp)
     cum_p, cum_b = compound(rp), compound(rb)
     total = cum_p - cum_b
-    if np.isclose(total, 0.0, atol=1e-14):
+    if total == 0.0:
         scale = (1.0 + cum_p) ** ((periods - 1) / periods)
-    else:
-        scale = (total / periods) / ((1.0 + cum_p) ** (1.0 / periods) - (1.0 + cum_b) ** (1.0 / periods))
+    else:  # (1+R_P)^(1/T) - (1+R_B)^(1/T), written so that nearly equal numbers are not subtracted
+        growth_gap = np.expm1(np.log1p(total / (1.0 + cum_b)) / periods)
+        scale = (total / periods) / ((1.0 + cum_b) ** (1.0 / periods) * growth_gap)
     active = rp - rb
     squares = float(active @ active)
     correction = np.zeros(periods) if squares == 0.0 else (total - scale * active.sum()) / squares * active
@@ -126,6 +145,7 @@ def grap_link(contributions: pd.DataFrame, portfolio: pd.Series, benchmark: pd.S
     periods. (Frongello's recursive scheme gives the same numbers.) Inputs as for
     :func:`carino_link`.
     """
+    _checks.oldest_first(contributions, "contributions")
     contributions, rp, rb = _linking_inputs(contributions, portfolio, benchmark)
     grown_before = np.concatenate([[1.0], np.cumprod(1.0 + rp)[:-1]])
     grown_after = np.concatenate([np.cumprod((1.0 + rb)[::-1])[::-1][1:], [1.0]])
@@ -143,8 +163,7 @@ def information_ratio(active_returns: pd.Series | np.ndarray, periods_per_year: 
     a = _checks.finite_array(active_returns, "active returns", ndim=1)
     if a.size < 2:
         raise ValueError(f"an information ratio needs at least two periods, got {a.size}")
-    if periods_per_year <= 0:
-        raise ValueError(f"periods per year must be positive, got {periods_per_year}")
+    periods_per_year = _checks.positive(periods_per_year, "periods per year")
     spread = float(np.std(a, ddof=1))
     if spread == 0.0:
         raise ValueError("active returns do not vary, so the information ratio is undefined")
@@ -163,9 +182,8 @@ def t_statistic(active_returns: pd.Series | np.ndarray) -> float:
 
 def years_for_significance(information_ratio: float, t: float = 2.0) -> float:
     r"""Years of record needed before a true information ratio shows a t-statistic of ``t``: :math:`(t / \mathrm{IR})^2`."""
-    _checks.finite_array(information_ratio, "information ratio", ndim=0)
-    if information_ratio <= 0:
-        raise ValueError(f"information ratio must be positive, got {information_ratio}")
+    information_ratio = _checks.positive(information_ratio, "information ratio")
+    t = _checks.positive(t, "t-statistic")
     return float((t / information_ratio) ** 2)
 
 
@@ -191,7 +209,8 @@ def brinson_fachler(
     portfolio_weights = _checks.finite_series(portfolio_weights, "portfolio weights")
     benchmark_weights = _checks.finite_series(benchmark_weights, "benchmark weights")
     returns = _checks.finite_series(returns, "returns")
-    if not isinstance(sectors, pd.Series) or sectors.isna().any():
+    _checks.of_type(sectors, pd.Series, "sectors", "a pandas Series")
+    if sectors.isna().any():
         raise ValueError("sectors must be a pandas Series naming a sector for every stock")
     stocks = portfolio_weights.index
     for other, name in ((benchmark_weights, "benchmark weights"), (returns, "returns"), (sectors, "sectors")):

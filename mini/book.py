@@ -4,12 +4,33 @@ Chapters quote numbers through myst-nb's ``glue``; these helpers keep that plumb
 one line per group of figures. Values are glued as plain Python floats (NumPy scalars
 do not format under ``{glue:text}``) with negative zero turned into zero, so a product
 such as 0 × −1.3% never prints as "-0.00%".
+
+The reference figures live in one data file, ``mini/data/reference_figures.csv``, with
+one row per figure and the columns
+
+- ``key``: a stable, readable name such as ``risk.active.total_vol``;
+- ``value``: the figure as printed, e.g. ``5.42%`` or ``0.3847``;
+- ``format``: the Python format spec that prints it (``.2%``, ``.4f``);
+- ``source``: ``reference output §N`` for a figure printed in section N of the reference
+  script's output, ``pinned by the book`` for one the book computes and pins itself
+  (the two-stock example, the simulated-market figures, ...);
+- ``appears``: the chapter files and tests that use it, separated by ``; ``.
+
+Every chapter's last (hidden) cell pins its headline figures with ``pinned(value, key)``,
+and ``tests/test_reference_figures.py`` reads the same rows, so a change in ``mini`` that
+moves a published number fails both. The file ships inside the package, so a wheel or a
+downloaded notebook carries it too.
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
+import functools
+import importlib.resources
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +38,10 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
+
+#: The reference figures, by repository path (read through the installed package).
+REFERENCE_FIGURES = "mini/data/reference_figures.csv"
+_COLUMNS = ["key", "value", "format", "source", "appears"]
 
 
 def _plain(value: object) -> object:
@@ -45,15 +70,64 @@ def publish_all(values: Mapping[str, object] | pd.Series, prefix: str = "") -> N
         publish(f"{prefix}{label}", value)
 
 
-def pinned(value: float, expected: str, spec: str) -> None:
-    """Require ``value`` formatted with ``spec`` to read exactly ``expected``.
+@dataclass(frozen=True)
+class ReferenceFigure:
+    """One row of ``mini/data/reference_figures.csv`` (see the module docstring)."""
 
-    This is how a chapter pins a headline figure to the reference output: the check
-    compares what a reader would see, at the precision the reference prints.
+    key: str
+    value: str
+    format: str
+    source: str
+    appears: tuple[str, ...]
+
+
+@functools.cache
+def _reference_figures() -> dict[str, ReferenceFigure]:
+    path = importlib.resources.files("mini").joinpath("data", "reference_figures.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != _COLUMNS:
+            raise ValueError(f"{REFERENCE_FIGURES}: columns {reader.fieldnames}, expected {_COLUMNS}")
+        figures: dict[str, ReferenceFigure] = {}
+        for row in reader:
+            key = row["key"]
+            if key in figures:
+                raise ValueError(f"{REFERENCE_FIGURES}: key {key!r} appears twice")
+            appears = tuple(part.strip() for part in row["appears"].split(";") if part.strip())
+            figures[key] = ReferenceFigure(key, row["value"], row["format"], row["source"], appears)
+    return figures
+
+
+def reference_figures() -> dict[str, ReferenceFigure]:
+    """Every reference figure by key, in the file's order (a copy; the file is read once)."""
+    return dict(_reference_figures())
+
+
+def reference_figure(key: str) -> ReferenceFigure:
+    """The row of ``mini/data/reference_figures.csv`` named ``key``.
+
+    An unknown key raises ``ValueError`` naming it, with the closest keys as suggestions.
     """
-    shown = format(_plain(value), spec)
-    if shown != expected:
-        raise AssertionError(f"published figure changed: shows {shown}, reference says {expected}")
+    figures = _reference_figures()
+    if key not in figures:
+        close = difflib.get_close_matches(key, list(figures), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"no reference figure {key!r} in {REFERENCE_FIGURES}{hint}")
+    return figures[key]
+
+
+def pinned(value: float, key: str) -> None:
+    """Require ``value``, formatted as reference figure ``key`` is, to read its value.
+
+    This is how a chapter pins a headline figure: the check compares what a reader would
+    see, at the precision of the row's format, with the value recorded in
+    ``mini/data/reference_figures.csv`` (e.g. ``pinned(te, "risk.active.total_vol")``
+    requires ``format(te, ".2%") == "5.42%"``).
+    """
+    figure = reference_figure(key)
+    shown = format(_plain(value), figure.format)
+    if shown != figure.value:
+        raise AssertionError(f"published figure {key} changed: shows {shown}, reference says {figure.value}")
 
 
 def snap_to_zero(

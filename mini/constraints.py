@@ -70,6 +70,7 @@ def restriction_matrix(constraints: pd.DataFrame, eliminate: Sequence[str] | Non
 
 def apply_restriction(restriction: pd.DataFrame, free_returns: pd.Series) -> pd.Series:
     """Complete a vector of free-factor returns g into f = R g."""
+    restriction = _checks.finite_frame(restriction, "restriction matrix")
     free_returns = _checks.finite_series(free_returns, "free factor returns")
     _checks.same_labels(restriction.columns, free_returns.index, "free factors", "free factor returns")
     return restriction @ free_returns.reindex(restriction.columns)

@@ -15,6 +15,7 @@ from mini import _checks
 
 def _history(returns: pd.DataFrame, minimum: int = 2) -> pd.DataFrame:
     returns = _checks.finite_frame(returns, "factor returns")
+    _checks.oldest_first(returns, "factor returns")
     if len(returns) < minimum:
         raise ValueError(f"need at least {minimum} periods of returns, got {len(returns)}")
     return returns
@@ -22,8 +23,7 @@ def _history(returns: pd.DataFrame, minimum: int = 2) -> pd.DataFrame:
 
 def decay_from_half_life(half_life: float) -> float:
     r"""EWMA decay per period, :math:`\lambda = 2^{-1/h}`: weights halve every h periods."""
-    if not np.isfinite(half_life) or half_life <= 0:
-        raise ValueError(f"half-life must be a positive number of periods, got {half_life}")
+    half_life = _checks.positive(half_life, "half-life", "a positive number of periods")
     return float(2.0 ** (-1.0 / half_life))
 
 
@@ -99,8 +99,7 @@ def newey_west_covariance(returns: pd.DataFrame, lags: int, half_life: float | N
     daily variance, and :math:`\Gamma_0` alone under-forecasts it. The result is per
     period: the covariance of an h-period sum is about h times it.
     """
-    if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or lags < 0:
-        raise ValueError(f"lags must be a non-negative integer, got {lags!r}")
+    lags = _checks.whole(lags, "lags", 0, "a non-negative integer")
     returns = _history(returns, minimum=lags + 2)
     values = returns.to_numpy()
     n = len(values)
@@ -125,13 +124,13 @@ def shrink_covariance(
     """
     covariance = _checks.finite_frame(covariance, "covariance")
     _checks.symmetric(covariance.to_numpy(), "covariance")
+    intensity = _checks.number(intensity, "shrinkage intensity", "a number in [0, 1]")
     if not 0.0 <= intensity <= 1.0:
         raise ValueError(f"shrinkage intensity must be in [0, 1], got {intensity}")
     if target not in ("diagonal", "constant correlation"):
         raise ValueError(f"unknown shrinkage target {target!r}; use 'diagonal' or 'constant correlation'")
+    _checks.positive_variances(covariance, "covariance")
     s = covariance.to_numpy()
-    if np.any(np.diag(s) <= 0):
-        raise ValueError("covariance has a non-positive variance on its diagonal")
     vols = np.sqrt(np.diag(s))
     if target == "diagonal":
         structured = np.diag(np.diag(s))
@@ -154,8 +153,7 @@ def eigenvalue_floor(covariance: pd.DataFrame, floor: float) -> pd.DataFrame:
     """
     covariance = _checks.finite_frame(covariance, "covariance")
     _checks.symmetric(covariance.to_numpy(), "covariance")
-    if not np.isfinite(floor) or floor <= 0:
-        raise ValueError(f"eigenvalue floor must be positive, got {floor}")
+    floor = _checks.positive(floor, "eigenvalue floor")
     values, vectors = np.linalg.eigh(covariance.to_numpy())
     floored = (vectors * np.maximum(values, floor)) @ vectors.T
     return pd.DataFrame((floored + floored.T) / 2, index=covariance.index, columns=covariance.columns)
@@ -178,8 +176,6 @@ def volatility_regime_adjustment(standardised_returns: pd.DataFrame, half_life: 
 
 def _ewma_forecasts(values: np.ndarray, half_life: float, warmup: int, outer: bool) -> np.ndarray:
     """Shared recursion for variance (outer=False) and covariance (outer=True) forecasts."""
-    if warmup < 1:
-        raise ValueError(f"warm-up must be at least one period, got {warmup}")
     decay = decay_from_half_life(half_life)
     square = (lambda v: np.einsum("...k,...l->...kl", v, v)) if outer else np.square
     running = np.mean(square(values[:warmup]), axis=0)
@@ -199,6 +195,7 @@ def ewma_variance_forecasts(returns: pd.DataFrame, half_life: float, warmup: int
     returns before t, so it is a genuine forecast that can be compared with
     :math:`f_t` (see :mod:`mini.evaluation`). Returns rows ``warmup`` onwards.
     """
+    warmup = _checks.whole(warmup, "warm-up", 1, "at least one period")
     returns = _history(returns, minimum=warmup + 1)
     forecasts = _ewma_forecasts(returns.to_numpy(), half_life, warmup, outer=False)
     return pd.DataFrame(forecasts, index=returns.index[warmup:], columns=returns.columns)
@@ -208,5 +205,6 @@ def ewma_covariance_forecasts(returns: pd.DataFrame, half_life: float, warmup: i
     r"""One-step-ahead EWMA covariance forecasts :math:`\hat F_t = \lambda \hat F_{t-1} +
     (1-\lambda) f_{t-1} f_{t-1}^\top`, as a (T − warmup, K, K) array for periods
     ``warmup`` onwards; each uses only earlier returns."""
+    warmup = _checks.whole(warmup, "warm-up", 1, "at least one period")
     returns = _history(returns, minimum=warmup + 1)
     return _ewma_forecasts(returns.to_numpy(), half_life, warmup, outer=True)

@@ -20,9 +20,7 @@ from mini.risk_model import RiskModel
 
 
 def _count(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
-    return int(value)
+    return _checks.whole(value, name, 1, "a positive whole number")
 
 
 def covariance_parameter_count(n_stocks: int) -> int:

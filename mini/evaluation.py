@@ -21,7 +21,7 @@ from mini.covariance import ewma_covariance_forecasts, ewma_variance_forecasts
 def standardised_returns(
     realised: pd.Series | pd.DataFrame, forecast_vol: pd.Series | pd.DataFrame
 ) -> pd.Series | pd.DataFrame:
-    """z = realised / forecast, with shapes and labels checked."""
+    """z = realised / forecast, matched by label (periods, and columns for frames)."""
     if isinstance(realised, pd.DataFrame):
         realised = _checks.finite_frame(realised, "realised returns")
         forecast_vol = _checks.finite_frame(forecast_vol, "forecast volatilities")
@@ -29,14 +29,16 @@ def standardised_returns(
             raise ValueError(
                 f"realised returns {realised.shape} and forecasts {forecast_vol.shape} differ in shape"
             )
+        forecast_vol = _checks.aligned(forecast_vol, realised.columns, "columns", "forecast volatilities", 1)
     else:
         realised = _checks.finite_series(realised, "realised returns")
         forecast_vol = _checks.finite_series(forecast_vol, "forecast volatilities")
         if len(realised) != len(forecast_vol):
             raise ValueError(f"{len(realised)} realised returns but {len(forecast_vol)} forecasts")
-    if (np.asarray(forecast_vol) <= 0).any():
+    forecast_vol = _checks.aligned(forecast_vol, realised.index, "periods", "forecast volatilities")
+    if (forecast_vol.to_numpy() <= 0).any():
         raise ValueError("forecast volatilities must be positive")
-    return realised / np.asarray(forecast_vol)
+    return realised / forecast_vol.to_numpy()
 
 
 def bias_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
@@ -52,8 +54,7 @@ def bias_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
 
 def bias_band(n_periods: int) -> tuple[float, float]:
     r"""Approximate 95% band for the bias statistic of a correct model: :math:`1 \pm \sqrt{2/T}`."""
-    if n_periods < 2:
-        raise ValueError(f"need at least two periods, got {n_periods}")
+    n_periods = _checks.whole(n_periods, "n_periods", 2, "a whole number of at least two periods")
     half_width = np.sqrt(2.0 / n_periods)
     return 1.0 - half_width, 1.0 + half_width
 
@@ -61,6 +62,8 @@ def bias_band(n_periods: int) -> tuple[float, float]:
 def rolling_bias(z: pd.Series, window: int) -> pd.Series:
     """Bias statistic over a moving window of ``window`` periods."""
     z = _checks.finite_series(z, "standardised returns")
+    _checks.oldest_first(z, "standardised returns")
+    window = _checks.whole(window, "window", 2)
     if not 2 <= window <= len(z):
         raise ValueError(f"window must be between 2 and the number of periods ({len(z)}), got {window}")
     return z.rolling(window).std(ddof=1).dropna().rename("rolling bias")
@@ -89,8 +92,7 @@ def exceedances(z: pd.Series, threshold: float = 1.645) -> int:
     With normal returns and correct forecasts about 5% of periods exceed 1.645.
     """
     z = _checks.finite_series(z, "standardised returns")
-    if threshold <= 0:
-        raise ValueError(f"threshold must be positive, got {threshold}")
+    threshold = _checks.positive(threshold, "threshold")
     return int((z < -threshold).sum())
 
 
@@ -168,6 +170,10 @@ def rolling_forecasts(
     exposures. ``exposures`` is (T, N, K) with K the columns of ``factor_returns``.
     """
     x = _checks.finite_array(exposures, "exposures", ndim=3)
+    factor_returns = _checks.finite_frame(factor_returns, "factor returns")
+    residuals = _checks.finite_frame(residuals, "residuals")
+    residuals = _checks.aligned(residuals, factor_returns.index, "periods", "residuals")
+    warmup = _checks.whole(warmup, "warm-up", 1, "at least one period")
     if (
         x.shape[0] != len(factor_returns)
         or x.shape[2] != factor_returns.shape[1]

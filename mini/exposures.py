@@ -49,8 +49,7 @@ def winsorise(values: pd.Series, limit: float = 3.0) -> pd.Series:
     else's exposure towards zero.
     """
     values = _checks.finite_series(values, f"descriptor {values.name!r}")
-    if limit <= 0:
-        raise ValueError(f"winsorising limit must be positive, got {limit}")
+    limit = _checks.positive(limit, "winsorising limit")
     centre = values.median()
     spread = 1.4826 * (values - centre).abs().median()
     if spread == 0:
@@ -67,8 +66,8 @@ def fill_missing(descriptor: pd.Series, groups: pd.Series) -> pd.Series:
     neutral guess that does not pull it towards either end. Raises if a whole group is
     missing, since then there is no peer to borrow from.
     """
-    if not isinstance(descriptor, pd.Series):
-        raise ValueError(f"descriptor must be a pandas Series, got {type(descriptor).__name__}")
+    _checks.of_type(descriptor, pd.Series, "descriptor", "a pandas Series")
+    _checks.of_type(groups, pd.Series, "groups", "a pandas Series")
     _checks.same_labels(descriptor.index, groups.index, "stocks", "groups")
     groups = groups.reindex(descriptor.index)
     if np.isinf(descriptor.to_numpy(dtype=float)).any():
@@ -82,6 +81,7 @@ def fill_missing(descriptor: pd.Series, groups: pd.Series) -> pd.Series:
 
 def industry_dummies(industry: pd.Series, industries: Sequence[str]) -> pd.DataFrame:
     """One column per industry, 1 where the stock belongs to it and 0 elsewhere."""
+    _checks.of_type(industry, pd.Series, "industry labels", "a pandas Series")
     unknown = sorted(set(industry) - set(industries))
     if unknown:
         raise ValueError(f"unknown industry {unknown}; known industries are {list(industries)}")

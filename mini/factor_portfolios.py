@@ -40,9 +40,10 @@ def pure_factor_portfolios(
     r = restriction.reindex(exposures.columns).to_numpy()
     w = weights.reindex(exposures.index).to_numpy()
     xr = x @ r
-    _require_full_rank(xr * np.sqrt(w)[:, None], exposures, restriction)
     xr_w = xr.T * w  # (XR)^T W without forming the N x N diagonal matrix
-    portfolios = r @ np.linalg.solve(xr_w @ xr, xr_w)
+    normal = xr_w @ xr
+    _require_full_rank(normal, exposures, restriction)
+    portfolios = r @ np.linalg.solve(normal, xr_w)
     return pd.DataFrame(portfolios, index=exposures.columns, columns=exposures.index)
 
 
@@ -85,15 +86,15 @@ def model_characteristic_portfolio(model: RiskModel, exposure: pd.Series) -> pd.
     return (solved / float(a @ solved)).rename(exposure.name)
 
 
-def _require_full_rank(scaled: np.ndarray, exposures: pd.DataFrame, restriction: pd.DataFrame) -> None:
-    """Raise a ValueError that explains why the regression has no unique solution."""
-    n_free = scaled.shape[1]
-    if scaled.shape[0] < n_free:
+def _require_full_rank(normal: np.ndarray, exposures: pd.DataFrame, restriction: pd.DataFrame) -> None:
+    """Raise a ValueError that explains why the regression (normal matrix R'X'WXR) has no
+    unique solution; the rule is the one :func:`mini.regression.panel_regression` uses."""
+    n_stocks, n_free = len(exposures), len(normal)
+    if n_stocks < n_free:
         raise ValueError(
-            f"regression is singular: {scaled.shape[0]} stocks cannot identify {n_free} free factor returns"
+            f"regression is singular: {n_stocks} stocks cannot identify {n_free} free factor returns"
         )
-    singular_values = np.linalg.svd(scaled, compute_uv=False)
-    if singular_values[-1] > singular_values[0] * 1e-10:
+    if not _checks.singular(normal):
         return
     empty = list(exposures.columns[(exposures == 0).all(axis=0)])
     if empty:

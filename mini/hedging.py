@@ -81,5 +81,6 @@ def minimum_variance_hedge(
 
 def beta(exposures: pd.Series, instrument: pd.Series, factor_cov: pd.DataFrame) -> float:
     r"""Beta of a portfolio to an instrument, :math:`x^\top F h / h^\top F h` (factor risk only)."""
+    instrument = _checks.finite_series(instrument, "instrument exposures")
     notional = minimum_variance_hedge(exposures, instrument.to_frame(), factor_cov)
     return float(-notional.iloc[0])

@@ -101,10 +101,7 @@ def minimum_tracking_error(
 
 
 def _risk_aversion(risk_aversion: float) -> float:
-    _checks.finite_array(risk_aversion, "risk aversion", ndim=0)
-    if risk_aversion <= 0:
-        raise ValueError(f"risk aversion must be positive, got {risk_aversion}")
-    return float(risk_aversion)
+    return _checks.positive(risk_aversion, "risk aversion")
 
 
 def _alpha(alpha: pd.Series, stocks: pd.Index) -> np.ndarray:
@@ -143,8 +140,7 @@ def _bounds(lower: pd.Series, upper: pd.Series, stocks: pd.Index) -> tuple[np.nd
     """Lower and upper limits per stock; ±inf means no limit on that side."""
     arrays = []
     for bound, name in ((lower, "lower bounds"), (upper, "upper bounds")):
-        if not isinstance(bound, pd.Series):
-            raise ValueError(f"{name} must be a pandas Series, got {type(bound).__name__}")
+        _checks.of_type(bound, pd.Series, name, "a pandas Series")
         _checks.same_labels(stocks, bound.index, "stocks", name)
         values = bound.reindex(stocks).to_numpy(dtype=float)
         if np.any(np.isnan(values)):

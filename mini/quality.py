@@ -33,6 +33,8 @@ def quality_gates(
     * every stock in exactly one industry (industry exposures sum to one per stock).
     """
     cap_weights = _checks.finite_series(cap_weights, "cap weights")
+    factor_returns = _checks.finite_series(factor_returns, "factor returns")
+    industry_weights = _checks.finite_series(industry_weights, "industry weights")
     _checks.same_labels(model.stocks, cap_weights.index, "stocks", "cap weights")
     styles = _checks.known_labels(styles, model.factors, "factor")
     industries = _checks.known_labels(industry_weights.index, model.factors, "factor")

@@ -40,9 +40,12 @@ def weighted_r2(returns: pd.Series, residuals: pd.Series, weights: pd.Series, ce
     common market move; the centred one asks how much of the cross-sectional
     dispersion it explains, and is always the smaller of the two.
     """
+    weights = _checks.finite_series(weights, "regression weights")
+    returns = _checks.finite_series(returns, "returns")
+    residuals = _checks.finite_series(residuals, "residuals")
+    r = _checks.aligned(returns, weights.index, "stocks", "returns").to_numpy()
+    e = _checks.aligned(residuals, weights.index, "stocks", "residuals").to_numpy()
     w = weights.to_numpy() / weights.sum()
-    r = returns.reindex(weights.index).to_numpy()
-    e = residuals.reindex(weights.index).to_numpy()
     centre = w @ r if centred else 0.0
     total = w @ (r - centre) ** 2
     if total == 0:
@@ -76,6 +79,7 @@ def cross_sectional_regression(
     Raises ``ValueError`` when the inputs do not line up, contain NaN, or leave the
     regression singular (for instance an industry with no members).
     """
+    exposures = _checks.finite_frame(exposures, "exposures")
     returns = _checks.finite_series(returns, "returns")
     _checks.same_labels(exposures.index, returns.index, "stocks", "returns")
     portfolios = pure_factor_portfolios(exposures, weights, restriction)
@@ -173,8 +177,8 @@ def huber_regression(
     returns change by less than 1e-12 or after ``iterations`` passes. The result's
     ``weights`` are the final effective weights.
     """
-    if threshold <= 0:
-        raise ValueError(f"Huber threshold must be positive, got {threshold}")
+    threshold = _checks.positive(threshold, "Huber threshold")
+    iterations = _checks.whole(iterations, "iterations", 0)
     fit = cross_sectional_regression(exposures, returns, weights, restriction)
     base = weights.reindex(exposures.index)
     for _ in range(iterations):
@@ -209,6 +213,7 @@ def panel_regression(
     weights: pd.DataFrame,
     restrictions: np.ndarray | None = None,
     factors: Sequence[str] | None = None,
+    stocks: Sequence[str] | None = None,
 ) -> PanelFit:
     r"""Constrained WLS in every period at once (batched linear algebra over blocks of periods).
 
@@ -224,13 +229,20 @@ def panel_regression(
     differ across stocks and √cap weights are not their inverses; the textbook
     formula :math:`s^2 B^{-1}` would then overstate significance. p is the number of
     free factors. t-statistics are :math:`\hat f_{kt} / \sqrt{\operatorname{Cov}(\hat f_t)_{kk}}`. ``exposures`` is (T, N, K),
-    ``restrictions`` (T, K, p) or None for unconstrained. Each period gives the same
-    answer as :func:`cross_sectional_regression`.
+    ``restrictions`` (T, K, p) or None for unconstrained. ``stocks`` names the stocks
+    along the exposures' second axis; ``returns`` and ``weights`` (T × N) are then
+    aligned to them by their column labels, and must carry exactly those stocks.
+    Without it the exposures are taken to follow the columns of ``returns``. Each
+    period gives the same answer as :func:`cross_sectional_regression`.
     """
     x = _checks.finite_array(exposures, "exposures", ndim=3)
     returns = _checks.finite_frame(returns, "returns")
     weights = _checks.finite_frame(weights, "regression weights")
     n_periods, n_stocks, n_factors = x.shape
+    if stocks is not None:
+        stocks = _checks.label_index(stocks, "stock labels", n_stocks, "stocks in the exposures")
+        returns = _checks.aligned(returns, stocks, "stocks", "returns", axis=1)
+        weights = _checks.aligned(weights, stocks, "stocks", "regression weights", axis=1)
     if returns.shape != (n_periods, n_stocks) or weights.shape != (n_periods, n_stocks):
         raise ValueError(
             f"exposures are {x.shape} (periods, stocks, factors) but returns are {returns.shape} "
@@ -252,9 +264,8 @@ def panel_regression(
         raise ValueError(
             f"regression is singular: {n_stocks} stocks cannot identify {n_free} free factor returns"
         )
-    factors = list(factors) if factors is not None else [f"F{k}" for k in range(n_factors)]
-    if len(factors) != n_factors:
-        raise ValueError(f"{len(factors)} factor names for {n_factors} factors in the exposures")
+    factors = [f"F{k}" for k in range(n_factors)] if factors is None else factors
+    factors = _checks.label_index(factors, "factor names", n_factors, "factors in the exposures")
 
     r = returns.to_numpy()
     w = weights.to_numpy()
@@ -266,8 +277,7 @@ def panel_regression(
     r_t = np.swapaxes(r_mat, 1, 2)
     normal = r_t @ gram @ r_mat
     rhs = r_t @ cross
-    smallest, largest = _extreme_eigenvalues(normal)
-    singular = ~(smallest > largest * 1e-12)
+    singular = _checks.singular(normal)
     if np.any(singular):
         bad = returns.index[int(np.argmax(singular))]
         raise ValueError(
@@ -296,12 +306,6 @@ def panel_regression(
         r2_centred=pd.Series(1 - weighted_sq / total_c, index=index, name="R² (centred)"),
         t_stats=pd.DataFrame(t_stats, index=index, columns=factors),
     )
-
-
-def _extreme_eigenvalues(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Smallest and largest eigenvalue of each symmetric matrix in a (T, p, p) stack."""
-    values = np.linalg.eigvalsh(matrices)
-    return values[:, 0], values[:, -1]
 
 
 _BLOCK_BYTES = 2_000_000  # about 2 MB of weighted exposures at a time: small enough to stay in cache

@@ -41,9 +41,8 @@ def correlation_from_covariance(covariance: pd.DataFrame) -> pd.DataFrame:
     r"""Correlation :math:`C_{kl} = F_{kl} / \sqrt{F_{kk} F_{ll}}`."""
     covariance = _checks.finite_frame(covariance, "covariance")
     _checks.symmetric(covariance.to_numpy(), "covariance")
+    _checks.positive_variances(covariance, "covariance")
     vols = np.sqrt(np.diag(covariance.to_numpy()))
-    if np.any(vols <= 0):
-        raise ValueError("covariance has a non-positive variance on its diagonal")
     return covariance / np.outer(vols, vols)
 
 

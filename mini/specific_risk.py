@@ -17,6 +17,7 @@ from mini.covariance import ewma_weights
 def ewma_specific_variance(residuals: pd.DataFrame, half_life: float) -> pd.Series:
     r"""Per-period specific variance of each stock, :math:`\hat\delta_i = \sum_s w_s e_{i,t-s}^2`."""
     residuals = _checks.finite_frame(residuals, "residuals")
+    _checks.oldest_first(residuals, "residuals")
     if len(residuals) < 2:
         raise ValueError(f"need at least two periods of residuals, got {len(residuals)}")
     weights = ewma_weights(len(residuals), half_life)

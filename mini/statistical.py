@@ -20,10 +20,9 @@ from mini import _checks
 
 def marchenko_pastur_edge(n_assets: int, n_periods: int, variance: float = 1.0) -> float:
     r"""Upper edge :math:`\sigma^2 (1 + \sqrt{N/T})^2` of the noise eigenvalue spectrum."""
-    if n_assets < 1 or n_periods < 1:
-        raise ValueError(f"need positive numbers of assets and periods, got {n_assets} and {n_periods}")
-    if variance <= 0:
-        raise ValueError(f"variance must be positive, got {variance}")
+    n_assets = _checks.whole(n_assets, "number of assets", 1)
+    n_periods = _checks.whole(n_periods, "number of periods", 1)
+    variance = _checks.positive(variance, "variance")
     return float(variance * (1.0 + np.sqrt(n_assets / n_periods)) ** 2)
 
 

@@ -18,6 +18,8 @@ def sigma_shock(factor_cov: pd.DataFrame, factor: str, n_sigmas: float) -> float
     r"""A shock of ``n_sigmas`` standard deviations to one factor, :math:`n \sqrt{F_{kk}}`."""
     factor_cov = _checks.finite_frame(factor_cov, "factor covariance")
     _checks.known_labels([factor], factor_cov.index, "factor")
+    _checks.positive_variances(factor_cov, "factor covariance")
+    n_sigmas = _checks.number(n_sigmas, "number of standard deviations")
     return float(n_sigmas * factor_cov.loc[factor, factor] ** 0.5)
 
 
@@ -34,10 +36,9 @@ def conditional_factor_shock(factor_cov: pd.DataFrame, factor: str, shock: float
     factor_cov = _checks.finite_frame(factor_cov, "factor covariance")
     _checks.known_labels([factor], factor_cov.index, "factor")
     _checks.symmetric(factor_cov.to_numpy(), "factor covariance")
-    variance = factor_cov.loc[factor, factor]
-    if variance <= 0:
-        raise ValueError(f"factor {factor!r} has non-positive variance, so it cannot be conditioned on")
-    return (factor_cov[factor] / variance * shock).rename("factor move")
+    _checks.positive_variances(factor_cov, "factor covariance")
+    shock = _checks.number(shock, "shock")
+    return (factor_cov[factor] / factor_cov.loc[factor, factor] * shock).rename("factor move")
 
 
 def shock_impact(exposures: pd.Series, factor_moves: pd.Series) -> float:

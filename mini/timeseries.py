@@ -78,13 +78,11 @@ def shrink_betas(
     se = se.reindex(betas.index)
     if (se <= 0).any():
         raise ValueError("standard errors must be positive")
-    mean = float(betas.mean()) if prior_mean is None else float(prior_mean)
+    mean = float(betas.mean()) if prior_mean is None else _checks.number(prior_mean, "prior mean")
     if prior_std is None:
         prior_var = max(float(betas.var(ddof=1) - np.mean(se**2)), 1e-12)
-    elif prior_std <= 0:
-        raise ValueError(f"prior standard deviation must be positive, got {prior_std}")
     else:
-        prior_var = float(prior_std) ** 2
+        prior_var = _checks.positive(prior_std, "prior standard deviation") ** 2
     weight = prior_var / (prior_var + se**2)
     return (weight * betas + (1 - weight) * mean).rename("shrunk beta")
 

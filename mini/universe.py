@@ -24,6 +24,7 @@ def cap_weights(cap: pd.Series) -> pd.Series:
 def industry_weights(industry: pd.Series, cap: pd.Series, industries: list[str] | None = None) -> pd.Series:
     r"""Cap weight of each industry, :math:`c_j = \sum_{i \in j} c_i`, in the order given."""
     weights = cap_weights(cap)
+    _checks.of_type(industry, pd.Series, "industry labels", "a pandas Series")
     _checks.same_labels(weights.index, industry.index, "stocks", "industry labels")
     totals = weights.groupby(industry.reindex(weights.index)).sum()
     order = list(pd.unique(industry.to_numpy())) if industries is None else list(industries)
@@ -44,6 +45,7 @@ class Universe:
 
     def __post_init__(self) -> None:
         cap = _checks.finite_series(self.cap, "market caps")
+        _checks.of_type(self.industry, pd.Series, "industry labels", "a pandas Series")
         _checks.same_labels(cap.index, self.industry.index, "stocks", "industry labels")
         unknown = sorted(set(self.industry) - set(self.industries))
         if unknown:
@@ -137,6 +139,7 @@ def estimation_universe_path(
     one before as ``previous``, which is where the buffer acts.
     """
     cap = _checks.finite_frame(cap, "market caps")
+    _checks.oldest_first(cap, "market caps")
     for name, frame in (("average daily volumes", adv), ("histories", history)):
         frame = _checks.finite_frame(frame, name)
         _checks.same_labels(cap.index, frame.index, "periods", name)

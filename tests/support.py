@@ -1,4 +1,4 @@
-"""Helpers shared by the tests of `mini`: printed-precision comparisons, random models.
+"""Helpers shared by the tests of `mini`: printed-precision comparisons, reference figures, random models.
 
 Not a test module: tests import it by name (``tests/`` is on pytest's python path, see
 pyproject.toml). Fixtures live in ``conftest.py``.
@@ -11,6 +11,7 @@ import pandas as pd
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from mini.book import reference_figure
 from mini.risk_model import RiskModel
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -58,3 +59,35 @@ def printed_all(actual, expected, decimals: int) -> None:
     assert actual.shape == expected.shape
     for a, e in zip(actual.ravel(), expected.ravel(), strict=True):
         printed(a, e, decimals)
+
+
+# Reference figures (mini/data/reference_figures.csv) ---------------------------------
+def reference_value(key: str) -> float:
+    """Reference figure ``key`` as a number; a percentage becomes a decimal ("5.42%" is 0.0542)."""
+    value = reference_figure(key).value
+    if value.endswith("%"):
+        return float(value[:-1]) / 100
+    return float(value)
+
+
+def reference_decimals(key: str) -> int:
+    """Decimal places the figure is printed to, in the units of ``reference_value`` ("5.42%": 4)."""
+    value = reference_figure(key).value
+    places = len(value.rstrip("%").partition(".")[2])
+    return places + 2 if value.endswith("%") else places
+
+
+def printed_as(actual: float, key: str, decimals: int | None = None) -> None:
+    """Assert ``actual`` prints as reference figure ``key`` (at ``decimals`` places if given)."""
+    places = reference_decimals(key) if decimals is None else decimals
+    tolerance = 0.5 * 10.0**-places + 1e-12
+    shown = reference_figure(key).value
+    assert abs(actual - reference_value(key)) <= tolerance, f"{actual!r} does not print as {key} = {shown}"
+
+
+def printed_all_as(actual, keys: list[str], decimals: int | None = None) -> None:
+    """``printed_as`` for each value and key in turn."""
+    actual = np.asarray(actual, dtype=float)
+    assert actual.shape == (len(keys),), f"{actual.shape} values for {len(keys)} keys"
+    for value, key in zip(actual, keys, strict=True):
+        printed_as(value, key, decimals)

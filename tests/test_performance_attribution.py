@@ -173,3 +173,15 @@ def test_brinson_fachler_rejects_bad_input(mm):
         )
     with pytest.raises(ValueError, match="sectors does not match"):
         brinson_fachler(mm.portfolio, mm.benchmark, mm.returns, mm.universe.industry.iloc[:-1])
+
+
+def test_annualised_return_is_the_geometric_average_per_year():
+    from mini.attribution import annualised_return
+
+    assert annualised_return(np.array([0.21, 0.0]), 1) == pytest.approx(1.21**0.5 - 1)
+    assert annualised_return(np.full(24, 0.01), 12) == pytest.approx(1.01**12 - 1)
+    assert annualised_return(np.array([0.1, -0.1]), 2) == pytest.approx(1.1 * 0.9 - 1)
+    with pytest.raises(ValueError, match="at least 1"):
+        annualised_return(np.array([0.1]), 0)
+    with pytest.raises(TypeError, match="whole number"):
+        annualised_return(np.array([0.1]), 12.0)

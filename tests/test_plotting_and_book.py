@@ -63,11 +63,39 @@ def test_publish_helpers_format_like_the_reference():
 
     assert _plain(np.float64(-0.0)) == 0.0 and str(_plain(np.float64(-0.0))) == "0.0"
     assert isinstance(_plain(np.int64(3)), int)
-    pinned(0.19078, "19.08%", ".2%")
-    with pytest.raises(AssertionError, match="shows 19.08%, reference says 19.07%"):
-        pinned(0.19078, "19.07%", ".2%")
+    pinned(0.19078, "five_stock.total_vol")  # ".2%" -> "19.08%"
+    pinned(np.float64(0.190849), "five_stock.total_vol")
+    with pytest.raises(
+        AssertionError, match="five_stock.total_vol changed: shows 19.07%, reference says 19.08%"
+    ):
+        pinned(0.19074, "five_stock.total_vol")
     with pytest.raises(ValueError, match="non-finite"):
         _plain(float("nan"))
+    with pytest.raises(TypeError):
+        pinned(0.19078, "19.08%", ".2%")  # the old three-argument form is gone
+
+
+def test_reference_figure_reads_one_row_of_the_data_file():
+    from mini.book import ReferenceFigure, reference_figure
+
+    figure = reference_figure("risk.active.total_vol")
+    assert isinstance(figure, ReferenceFigure)
+    assert (figure.value, figure.format, figure.source) == ("5.42%", ".2%", "reference output §4")
+    assert "chapters/08-risk-model-assembly.md" in figure.appears
+    assert reference_figure("risk.active.total_vol") is figure  # read once, cached
+    with pytest.raises(AttributeError):
+        figure.value = "5.43%"  # frozen
+
+
+def test_unknown_reference_key_is_named_with_close_keys():
+    from mini.book import pinned, reference_figure
+
+    with pytest.raises(ValueError, match=r"'risk\.active\.totl_vol'.*did you mean risk\.active\.total_vol"):
+        reference_figure("risk.active.totl_vol")
+    with pytest.raises(
+        ValueError, match="no reference figure 'nothing-like-it' in mini/data/reference_figures.csv$"
+    ):
+        pinned(1.0, "nothing-like-it")
 
 
 def test_grouped_bars_draw_one_bar_per_cell_side_by_side():
