@@ -14,7 +14,7 @@ NBDIR  := _build/nbval
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps benchmark clean mutation \
+.PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps pdf-check benchmark clean mutation \
 	hypothesis-explore
 
 # Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
@@ -70,16 +70,24 @@ lab: $(LABSTAMP) book
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The PDF edition, through XeLaTeX from Debian's TeX Live (`make pdf-deps` installs it,
-# as root, about 350 MB installed). Not part of `make test`.
+# as root, about 350 MB installed, with poppler-utils for the PDF check). Not part of
+# `make test`. Tables, hidden code and publishing statements: _ext/book_site/latex.py.
 TEXLIVE := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-           tex-gyre fonts-freefont-otf latexmk
+           tex-gyre fonts-freefont-otf fonts-dejavu-core latexmk poppler-utils
 pdf-deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEXLIVE)
 
 pdf: $(STAMP)
+	rm -f _build/latex/factor-risk-primer.pdf   # never leave a stale PDF for the check
 	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	@test -f _build/latex/factor-risk-primer.pdf || { echo "XeLaTeX wrote no PDF"; exit 1; }
 	@echo "PDF built: _build/latex/factor-risk-primer.pdf"
+
+# Build the site and the PDF, then check that the PDF shows what the site shows
+# (tests/test_pdf.py: every table and figure, no plumbing, no error text).
+pdf-check: book pdf
+	$(BIN)/python -m pytest tests/test_pdf.py -p no:cacheprovider -q -rsxX
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/build.py

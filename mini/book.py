@@ -29,11 +29,16 @@ import difflib
 import functools
 import importlib.resources
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 #: The reference figures, by repository path (read through the installed package).
 REFERENCE_FIGURES = "mini/data/reference_figures.csv"
@@ -167,3 +172,117 @@ def snap_to_zero(
         return values.mask(values.abs() < tol, 0.0) + 0.0
     number = float(values)
     return 0.0 if abs(number) < tol else number
+
+
+# --- tables in the PDF edition --------------------------------------------------------
+#
+# A DataFrame, styled or not, displays as HTML, which the site shows and the LaTeX build
+# cannot use. In a kernel that imports this module, tables also carry a ``text/latex``
+# rendering of the same formatted cells (the HTML still wins on the site; the PDF build
+# takes the LaTeX, see _ext/book_site/latex.py). Glued tables get it too, since glue
+# formats its value through the same display formatters.
+
+LATEX_TABLE_MARK = "% mini.book table"
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_NUMBER = re.compile(r"^[+\-−]?(\d[\d,]*\.?\d*|\.\d+)(e[+\-]?\d+)?%?$|^(nan|)$", re.IGNORECASE)
+
+
+def latex_escape(text: str) -> str:
+    """``text`` with every character LaTeX treats specially written literally."""
+    return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
+
+
+def styler_latex(styler: Styler) -> str:
+    """The table a Styler shows (its formatted cells, hidden rows and columns left out),
+    as a LaTeX tabular with booktabs rules, shrunk to the line width when wider.
+
+    The cells come from ``Styler.to_string``, so the PDF prints exactly the text the
+    site's HTML table prints. Columns whose body cells are all numbers align right.
+    """
+    rows = [line.split("\x1f") for line in styler.to_string(delimiter="\x1f").splitlines()]
+    columns_shown = not (styler.hide_columns_ and all(styler.hide_columns_))
+    shows_index = not all(styler.hide_index_)
+    names_shown = shows_index and not styler.hide_index_names
+    names_row = names_shown and any(name is not None for name in styler.index.names)
+    header_rows = (styler.columns.nlevels if columns_shown else 0) + int(names_row)
+    head, body = rows[:header_rows], rows[header_rows:]
+    width = max(len(row) for row in rows)
+    head = [row + [""] * (width - len(row)) for row in head]
+    body = [row + [""] * (width - len(row)) for row in body]
+    n_index = styler.index.nlevels if shows_index else 0
+    if len(head) == 2 and n_index and not any(head[1][n_index:]) and not any(head[0][:n_index]):
+        head = [head[1][:n_index] + head[0][n_index:]]  # index names beside the column labels
+    align = "".join(
+        "l" if j < n_index or not all(_NUMBER.match(row[j].strip()) for row in body) else "r"
+        for j in range(width)
+    )
+
+    def line(cells: list[str]) -> str:
+        return " & ".join(latex_escape(cell) for cell in cells) + r" \\"
+
+    return "\n".join(
+        [
+            LATEX_TABLE_MARK,
+            r"\begin{center}",
+            r"\begin{adjustbox}{max width=\linewidth}",
+            rf"\begin{{tabular}}{{{align}}}",
+            r"\toprule",
+            *(line(row) for row in head),
+            *([r"\midrule"] if head else []),
+            *(line(row) for row in body),
+            r"\bottomrule",
+            r"\end{tabular}",
+            r"\end{adjustbox}",
+            r"\end{center}",
+        ]
+    )
+
+
+def frame_latex(frame: pd.DataFrame) -> str | None:
+    """A plain DataFrame as the same LaTeX table, its cells formatted as its HTML shows
+    them (pandas' column-wise formatting under the ``display`` options); ``None`` for a
+    frame too long to show whole, which then prints as text."""
+    from pandas.io.formats.format import DataFrameFormatter
+
+    shown = DataFrameFormatter(
+        frame,
+        float_format=pd.get_option("display.float_format"),
+        max_rows=pd.get_option("display.max_rows"),
+        min_rows=pd.get_option("display.min_rows"),
+        max_cols=pd.get_option("display.max_columns"),
+    )
+    if shown.is_truncated:
+        return None
+    cells = pd.DataFrame(
+        {j: [cell.strip() for cell in shown.format_col(j)] for j in range(frame.shape[1])},
+        index=frame.index,
+    )
+    cells.columns = frame.columns
+    return styler_latex(cells.style)
+
+
+def _register_latex_tables() -> None:
+    """In an IPython kernel, give every Styler and DataFrame a ``text/latex`` rendering."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # no IPython, no kernel: nothing is displayed
+        return
+    shell = get_ipython()
+    if shell is not None:  # by name: pandas' Styler (and jinja2) load only when used
+        latex = shell.display_formatter.formatters["text/latex"]
+        latex.for_type_by_name("pandas.io.formats.style", "Styler", styler_latex)
+        latex.for_type(pd.DataFrame, frame_latex)
+
+
+_register_latex_tables()

@@ -31,7 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from . import llms, notebooks
+from . import latex, llms, notebooks
 
 LOGGER = logging.getLogger(__name__)
 CACHE_PREFIX = ".jupyter_cache-"
@@ -129,4 +129,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", portable_notebooks, priority=900)
     app.connect("build-finished", llms.write_llms_files)
     notebooks.setup(app)  # the reader's notebooks and the wheel of mini they install
+    latex.setup(app)  # the PDF edition: tables, no publishing code (book_site/latex.py)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
