@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from . import cache_path
+from . import CACHE_PREFIX, cache_path
 
 
 def book_notebooks(root: Path) -> list[Path]:
@@ -52,6 +52,23 @@ def read_notebook(path: Path, extensions: list[str]):
     )
 
 
+def earlier_times(build_dir: Path, current: Path) -> dict[str, float]:
+    """Execution seconds per notebook path recorded in the other (stale) caches."""
+    from jupyter_cache import get_cache
+
+    seconds: dict[str, float] = {}
+    for folder in build_dir.glob(f"{CACHE_PREFIX}*"):
+        if folder == current or not folder.is_dir():
+            continue
+        try:
+            for record in get_cache(str(folder)).list_cache_records():
+                if record.data.get("execution_seconds"):
+                    seconds[record.uri] = float(record.data["execution_seconds"])
+        except Exception:  # an unreadable old cache is only a missed hint
+            continue
+    return seconds
+
+
 def execute_one(path: str, extensions: list[str], timeout: int):
     """Run one chapter in a fresh kernel, in its own folder as the build does (worker process)."""
     from jupyter_cache.executors.utils import single_nb_execution
@@ -76,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     execute = config.get("execute", {})
     if execute.get("execute_notebooks", "auto") != "cache":
-        print("[book_site] execute_notebooks is not 'cache': nothing to pre-execute")
+        print("[book_site] execute_notebooks is not 'cache': nothing to pre-execute", flush=True)
         return 0
     timeout = int(execute.get("timeout", 30))
     extensions = list(config.get("parse", {}).get("myst_enable_extensions", []))
@@ -92,13 +109,19 @@ def main(argv: list[str] | None = None) -> int:
         except KeyError:
             pending.append(path)
     if not pending:
-        print(f"[book_site] every chapter is in {Path(cache.path).name}: nothing to execute")
+        print(f"[book_site] every chapter is in {Path(cache.path).name}: nothing to execute", flush=True)
         return 0
 
-    # Longest sources first, so that no long chapter starts last while the other workers idle.
-    pending.sort(key=lambda path: path.stat().st_size, reverse=True)
+    # Longest first, so that no long chapter starts last while the other workers idle: by
+    # the time a chapter took in an earlier cache (still there until the build deletes it,
+    # e.g. after a change to mini), else by the size of its source.
+    seconds = earlier_times(root / "_build", Path(cache.path))
+    pending.sort(key=lambda path: (seconds.get(str(path), -1.0), path.stat().st_size), reverse=True)
     jobs = max(1, min(args.jobs, len(pending)))
-    print(f"[book_site] executing {len(pending)} chapters, {jobs} at a time, into {Path(cache.path).name}")
+    print(
+        f"[book_site] executing {len(pending)} chapters, {jobs} at a time, into {Path(cache.path).name}",
+        flush=True,
+    )
     start, failed = time.perf_counter(), []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(execute_one, str(path), extensions, timeout) for path in pending]
@@ -107,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             name = Path(path).relative_to(root)
             if error:
                 failed.append(name)
-                print(f"[book_site] {name} FAILED after {seconds:.1f} s (the build will report it)")
+                print(
+                    f"[book_site] {name} FAILED after {seconds:.1f} s (the build will report it)", flush=True
+                )
                 continue
             # Stored from this process only: one writer for the cache's database.
             cache.cache_notebook_bundle(
@@ -115,9 +140,10 @@ def main(argv: list[str] | None = None) -> int:
                 check_validity=False,
                 overwrite=True,
             )
-            print(f"[book_site] executed {name} in {seconds:.1f} s")
+            print(f"[book_site] executed {name} in {seconds:.1f} s", flush=True)
     print(
-        f"[book_site] {len(pending) - len(failed)} chapters executed in {time.perf_counter() - start:.1f} s"
+        f"[book_site] {len(pending) - len(failed)} chapters executed in {time.perf_counter() - start:.1f} s",
+        flush=True,
     )
     return 0
 
