@@ -16,8 +16,8 @@ NBDIR  := _build/nbval
 PORT   ?= 8000
 PYTEST_ARGS ?=
 # pytest-xdist: the tests run on this many worker processes (`make test XDIST=0`: none).
-# `--dist loadgroup` keeps what must stay together on one worker: a notebook's nbval cells
-# (tests/conftest.py) and the checks of one page, which share one visit (tests/browser).
+# `--dist loadscope`, refined in tests/conftest.py, keeps on one worker what must stay
+# together: a notebook's nbval cells, and the checks of one page (they share one visit).
 XDIST  ?= 2
 # `make test CHAPTER=09`: only that chapter's nbval and its page checks.
 CHAPTER ?=
@@ -51,7 +51,7 @@ test: lint book
 	rm -rf $(NBDIR)
 	$(BIN)/jupytext --quiet --to "../$(NBDIR)//ipynb" $(NB_SOURCES)
 	BOOK_CHAPTER="$(CHAPTER)" $(BIN)/python -m pytest $(TEST_PATHS) $(NBDIR) --nbval-lax -p no:cacheprovider \
-		-q -rsxX -n $(XDIST) --dist loadgroup $(PYTEST_ARGS)
+		-q -rsxX -n $(XDIST) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -62,13 +62,13 @@ unit: $(STAMP)
 
 site-tests: book
 	$(BIN)/python -m pytest tests/test_site_build.py tests/browser -p no:cacheprovider -q -rsxX \
-		-n $(XDIST) --dist loadgroup
+		-n $(XDIST) --dist loadscope
 
 # Every page photographed (light, full page; and dark) into _build/screenshots/, while the
 # browser suite runs (`make test` takes none, except of a page whose check fails).
 screenshots: book
 	BOOK_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider -q -rsxX \
-		-n $(XDIST) --dist loadgroup
+		-n $(XDIST) --dist loadscope
 	@echo "Screenshots in _build/screenshots/"
 
 env: $(STAMP)

@@ -153,12 +153,6 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(("screenshot", f"saved in {SCREENSHOTS / 'failed'}"))
 
 
-# --- running the suite on two workers (pytest-xdist, `--dist loadgroup`) -----------------
-# Each worker process has its own localhost server and browser (the session fixtures
-# above are per worker). The checks of one page share one visit (Reader.report), so all
-# of them are sent to the same worker: test_pages.py marks them with the page's group.
-
-
-def page_group(path: str):
-    """The xdist group of the checks of one page: they run on one worker, one visit."""
-    return pytest.mark.xdist_group(name=f"page:{path}")
+# Under pytest-xdist (`make test`), each worker process has its own localhost server and
+# browser (the session fixtures above are per worker), and all the checks of one page run
+# on the same worker, so the page is visited once (tests/conftest.py, xdist_scope).

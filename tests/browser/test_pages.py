@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from .conftest import browser_unavailable, page_group, skip_or_fail, toc_pages
+from .conftest import browser_unavailable, skip_or_fail, toc_pages
 
 # Without a browser the whole module skips, with one line saying why (under CI: fails).
 if browser_unavailable():
@@ -34,10 +34,11 @@ whole_book = pytest.mark.skipif(bool(CHAPTER), reason=f"CHAPTER={CHAPTER} checks
 
 
 def each_page(paths: list[str]) -> list:
-    """One parameter per page (restricted to CHAPTER if set), grouped for pytest-xdist."""
+    """One parameter per page (restricted to CHAPTER if set), the page's path as its id:
+    under pytest-xdist a page's checks run together on one worker (tests/conftest.py)."""
     if CHAPTER:
         paths = [path for path in paths if PurePosixPath(path).name.startswith(f"{CHAPTER}-")]
-    return [pytest.param(path, marks=page_group(path), id=path) for path in paths]
+    return [pytest.param(path, id=path) for path in paths]
 
 
 # Text a reader must never see: a failed glue, a traceback, a figure's repr, a role that
