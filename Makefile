@@ -1,10 +1,13 @@
 # Two commands do everything (see README.md):
 #   make book   build the HTML book into _build/html (creates .venv if needed)
-#   make test   build the book, then the unit tests of `mini`, the checks of the built
-#               site, the browser suite on every page, and nbval over every chapter
+#   make test   lint (ruff), build the book, then the unit tests of `mini`, the checks of
+#               the built site, the browser suite on every page, and nbval over every
+#               chapter, on two pytest-xdist workers. `make test CHAPTER=09`: lint, build,
+#               then only chapter 09's nbval and its page checks.
 # Others: make serve (the site on localhost:8000), make lab (JupyterLab on the chapters),
 # make pdf (the PDF edition; needs TeX Live), make benchmark (build and test timings),
 # make mutation [MODULE=covariance] (mutation score of `mini`), make hypothesis-explore.
+# make screenshots (every page photographed into _build/screenshots), make lint.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -13,27 +16,62 @@ LABSTAMP := $(VENV)/.lab-installed
 NBDIR  := _build/nbval
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist: the tests run on this many worker processes (`make test XDIST=0`: none).
+# `--dist loadscope`, refined in tests/conftest.py, keeps on one worker what must stay
+# together: a notebook's nbval cells, and the checks of one page (they share one visit).
+XDIST  ?= 2
+# `make test CHAPTER=09`: only that chapter's nbval and its page checks.
+CHAPTER ?=
+ifeq ($(strip $(CHAPTER)),)
+NB_SOURCES := $(wildcard chapters/*.md)
+TEST_PATHS := tests
+else
+NB_SOURCES := $(wildcard chapters/$(CHAPTER)-*.md)
+TEST_PATHS := tests/browser/test_pages.py
+endif
 
-.PHONY: book test unit site-tests notebooks env serve lab pdf pdf-deps pdf-check benchmark clean mutation \
-	hypothesis-explore
+.PHONY: book test lint unit site-tests screenshots notebooks env serve lab pdf pdf-deps pdf-check \
+	benchmark clean mutation hypothesis-explore
 
 # Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
 # chapters' code (_ext/book_site/__init__.py): a rebuild with nothing changed executes nothing,
-# a change to `mini` re-executes every chapter.
+# a change to `mini` re-executes every chapter. PREEXECUTE first runs the chapters the cache
+# lacks, several at a time, into that same cache (_ext/book_site/execute.py); the build then
+# finds them all there. It runs from _ext/ so that the kernels' environment is untouched.
+PREEXECUTE := cd _ext && ../$(BIN)/python -m book_site.execute ..
 book: $(STAMP)
+	$(PREEXECUTE)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Book built: open _build/html/index.html, or run 'make serve'"
 
-test: book
+# Lint first: it takes seconds and fails early. Then the book (each chapter executed at
+# most once, and not at all if the cache has it), then one pytest session: unit tests,
+# site checks, browser suite, and nbval, which runs each chapter once more, as a reader
+# would, from the jupytext-converted notebook.
+test: lint book
+	@test -n "$(NB_SOURCES)" || { echo "No chapter matches CHAPTER=$(CHAPTER)"; exit 1; }
 	rm -rf $(NBDIR)
-	$(BIN)/jupytext --quiet --to "../$(NBDIR)//ipynb" chapters/*.md
-	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax -p no:cacheprovider -q -rsxX $(PYTEST_ARGS)
+	$(BIN)/jupytext --quiet --to "../$(NBDIR)//ipynb" $(NB_SOURCES)
+	BOOK_CHAPTER="$(CHAPTER)" $(BIN)/python -m pytest $(TEST_PATHS) $(NBDIR) --nbval-lax -p no:cacheprovider \
+		-q -rsxX -n $(XDIST) --dist loadscope $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q --ignore=tests/browser --ignore=tests/test_site_build.py
 
 site-tests: book
-	$(BIN)/python -m pytest tests/test_site_build.py tests/browser -p no:cacheprovider -q -rsxX
+	$(BIN)/python -m pytest tests/test_site_build.py tests/browser -p no:cacheprovider -q -rsxX \
+		-n $(XDIST) --dist loadscope
+
+# Every page photographed (light, full page; and dark) into _build/screenshots/, while the
+# browser suite runs (`make test` takes none, except of a page whose check fails).
+screenshots: book
+	BOOK_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider -q -rsxX \
+		-n $(XDIST) --dist loadscope
+	@echo "Screenshots in _build/screenshots/"
 
 env: $(STAMP)
 
@@ -80,6 +118,7 @@ pdf-deps:
 
 pdf: $(STAMP)
 	rm -f _build/latex/factor-risk-primer.pdf   # never leave a stale PDF for the check
+	$(PREEXECUTE)
 	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
 	@test -f _build/latex/factor-risk-primer.pdf || { echo "XeLaTeX wrote no PDF"; exit 1; }
 	@echo "PDF built: _build/latex/factor-risk-primer.pdf"

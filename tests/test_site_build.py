@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -23,6 +26,9 @@ CHAPTERS = [c["file"] for part in TOC.get("parts", []) for c in part["chapters"]
     c["file"] for c in TOC.get("chapters", [])
 ]
 PAGES = [TOC["root"]] + CHAPTERS
+# The repository the site was built for: `make test` builds and tests in one environment.
+REPOSITORY = os.environ.get("BOOK_REPOSITORY_URL", "").strip().rstrip("/").removesuffix(".git")
+PLACEHOLDER = "mini-model/factor-risk-primer"  # the URL _config.yml used to carry
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +122,11 @@ def test_each_chapter_downloads_as_md_and_ipynb(site, chapter):
     ).read_text(encoding="utf-8"), f"{name}.md is not the chapter's source"
     notebook = json.loads((site / "_sources" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
     cells = notebook["cells"]
-    assert cells[0]["metadata"].get("book_setup"), "the notebook lacks the setup cell that fetches mini"
+    assert cells[0]["metadata"].get("book_setup"), "the notebook lacks the setup cell for mini"
+    setup = "".join(cells[0]["source"])
+    # The first cell installs mini from the site's wheel (book_site/notebooks.py), never
+    # by cloning a repository, and says how to install it where the site is unknown.
+    assert '"git"' not in setup and "pip" in setup and "MINI_WHEEL" in setup
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
     code = [c for c in cells[1:] if c["cell_type"] == "code"]
     assert all(c.get("execution_count") for c in code), "the notebook is not executed"
@@ -124,8 +134,10 @@ def test_each_chapter_downloads_as_md_and_ipynb(site, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_launch_buttons_open_the_chapter_on_binder_and_colab(site, chapter):
+    if not REPOSITORY:
+        pytest.skip("BOOK_REPOSITORY_URL is not set: the site has no launch buttons (checked below)")
     text = html(site, chapter)
-    repo = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+    repo = REPOSITORY.removeprefix("https://github.com/")
     branch = CONFIG["repository"]["branch"]
     binder = f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{chapter}.md"
     assert binder in text
@@ -133,6 +145,26 @@ def test_launch_buttons_open_the_chapter_on_binder_and_colab(site, chapter):
         rf'https://colab\.research\.google\.com/github/{re.escape(repo)}/blob/[\w.-]+/([^"]+)"', text
     )
     assert colab and colab.group(1) == f"_sources/{chapter}.ipynb"
+    assert f'href="{REPOSITORY}"' in text, "no repository button"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_button_leads_to_a_repository_that_is_not_set(site, page):
+    """Without BOOK_REPOSITORY_URL: no repository, issues or launch button, no placeholder."""
+    text = html(site, page)
+    assert PLACEHOLDER not in text or PLACEHOLDER in REPOSITORY
+    if REPOSITORY:
+        return
+    links = re.findall(r'href="([^"]*(?:mybinder\.org|colab\.research|github\.com|/issues/new)[^"]*)"', text)
+    assert links == [], "links to a repository that is not set"
+    for button in ("dropdown-launch-buttons", "btn-source-repository-button", "btn-source-issues-button"):
+        assert button not in text
+
+
+def test_the_configuration_names_no_repository():
+    """The URL comes from the environment only: _config.yml holds no (placeholder) URL."""
+    assert "url" not in CONFIG.get("repository", {})
+    assert PLACEHOLDER not in (ROOT / "_config.yml").read_text(encoding="utf-8")
 
 
 def test_binder_opens_the_myst_chapters_as_notebooks():
@@ -144,6 +176,8 @@ def test_binder_opens_the_myst_chapters_as_notebooks():
         "@jupyterlab/docmanager-extension:plugin"
     ]["defaultViewers"]
     assert viewers["markdown"] == viewers["myst"] == "Jupytext Notebook"
+    # mini comes from requirements.txt (`-e .`); postBuild installs the viewer settings
+    assert "-e ." in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
     post_build = (binder / "postBuild").read_text(encoding="utf-8")
     assert "overrides.json" in post_build
     # mini comes from the repository itself, installed editable by requirements.txt
@@ -215,3 +249,113 @@ def test_the_book_builds_with_the_cache_of_the_current_mini(site):
     book_site = _book_site()
     caches = sorted(p.name for p in (ROOT / "_build").glob(".jupyter_cache-*"))
     assert caches == [f".jupyter_cache-{book_site.mini_source_hash(ROOT)}"]
+
+
+# --- the repository is one setting (BOOK_REPOSITORY_URL) ------------------------------------
+
+THEME_OPTIONS = {  # as jupyter-book makes them from _config.yml (buttons off there)
+    "use_repository_button": False,
+    "use_issues_button": False,
+    "use_download_button": True,
+    "repository_branch": "main",
+    "launch_buttons": {
+        "notebook_interface": "jupyterlab",
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+        "thebe": False,
+    },
+}
+
+
+def _configured(monkeypatch, url: str | None) -> dict:
+    book_site = _book_site()
+    if url is None:
+        monkeypatch.delenv("BOOK_REPOSITORY_URL", raising=False)
+    else:
+        monkeypatch.setenv("BOOK_REPOSITORY_URL", url)
+    config = SimpleNamespace(html_theme_options=json.loads(json.dumps(THEME_OPTIONS)))
+    book_site.apply_repository(None, config)
+    return config.html_theme_options
+
+
+@pytest.mark.parametrize("url", ["https://github.com/org/book", "https://github.com/org/book.git/"])
+def test_a_repository_url_in_the_environment_reaches_the_buttons(monkeypatch, url):
+    options = _configured(monkeypatch, url)
+    assert options["repository_url"] == "https://github.com/org/book"
+    assert options["use_repository_button"] and options["use_issues_button"]
+    assert options["launch_buttons"] == THEME_OPTIONS["launch_buttons"]
+
+
+@pytest.mark.parametrize("url", [None, "", "  "])
+def test_without_a_repository_no_button_needs_one(monkeypatch, url):
+    options = _configured(monkeypatch, url)
+    assert "repository_url" not in options
+    assert not options["use_repository_button"] and not options["use_issues_button"]
+    assert options["use_download_button"]
+    assert options["launch_buttons"] == {"notebook_interface": "jupyterlab"}
+
+
+FIXTURE_PAGE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A page
+
+```{code-cell} ipython3
+x = 1
+```
+"""
+
+
+def _fixture_book(folder: Path) -> Path:
+    """A one-page notebook book with the site's extension and the book's button settings."""
+    (folder / "page.md").write_text(FIXTURE_PAGE, encoding="utf-8")
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: page\n", encoding="utf-8")
+    config = {
+        "title": "Fixture",
+        "only_build_toc_files": True,
+        "execute": {"execute_notebooks": "off"},
+        "html": {key: CONFIG["html"][key] for key in ("use_repository_button", "use_issues_button")},
+        "repository": CONFIG["repository"],
+        "launch_buttons": CONFIG["launch_buttons"],
+        "sphinx": {"local_extensions": {"book_site": str(ROOT / "_ext")}},
+    }
+    (folder / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("url", ["https://github.com/org/book", None])
+def test_a_small_book_built_with_and_without_a_repository(tmp_path, url):
+    """The whole path, in a real build: environment → config hook → theme → page and notebook."""
+    book = _fixture_book(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "BOOK_REPOSITORY_URL"}
+    if url:
+        env["BOOK_REPOSITORY_URL"] = url
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    done = subprocess.run(
+        [str(jupyter_book), "build", str(book), "-W", "-n", "-q"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    page = (book / "_build" / "html" / "page.html").read_text(encoding="utf-8")
+    notebook = json.loads((book / "_build" / "html" / "_sources" / "page.ipynb").read_text(encoding="utf-8"))
+    setup = "".join(notebook["cells"][0]["source"])
+    assert "_sources/page.ipynb" in page, "no .ipynb download"
+    if url:
+        assert "https://mybinder.org/v2/gh/org/book/main?urlpath=lab/tree/page.md" in page
+        assert 'href="https://github.com/org/book"' in page
+    else:
+        assert not re.search(r'href="[^"]*(mybinder\.org|colab\.research|github\.com)', page)
+        assert "dropdown-launch-buttons" not in page and "btn-source-repository-button" not in page
+    assert '"git"' not in setup and "pip" in setup  # mini comes from the site's wheel

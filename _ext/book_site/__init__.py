@@ -1,6 +1,6 @@
 """Sphinx extension for the book's site (loaded from _config.yml, ``sphinx.local_extensions``).
 
-It does four things the stock Jupyter Book 1.x does not:
+It does five things the stock Jupyter Book 1.x does not:
 
 1. **Execution cache keyed on `mini`.** jupyter-cache re-executes a chapter only when its
    own code cells change. The chapters import `mini`, so an edit to `mini` must re-run
@@ -19,11 +19,20 @@ It does four things the stock Jupyter Book 1.x does not:
 4. **No network at build time, no CDN in the pages.** Intersphinx is switched off
    whatever the configuration says, and sphinx-thebe (live code from a CDN, which the book
    does not use) is unhooked.
+5. **The repository is one setting** (``config-inited``): ``BOOK_REPOSITORY_URL`` in the
+   environment of the build names the repository the site links to (repository and
+   issues buttons, Binder and Colab launch buttons). Unset, the site has none of those
+   buttons; the downloadable notebook stays (its first cell installs `mini` from the
+   site, see ``book_site/notebooks.py``). See ``apply_repository``.
+
+Parallel execution before the build lives in ``book_site/execute.py`` (``make book``
+runs it first): it fills the same keyed cache, so the build itself executes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -54,11 +63,16 @@ def mini_source_hash(srcdir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def cache_path(build_dir: Path, srcdir: Path) -> Path:
+    """The jupyter-cache folder for the current `mini` (shared with ``execute.py``)."""
+    return build_dir / f"{CACHE_PREFIX}{mini_source_hash(srcdir)}"
+
+
 def key_cache_on_mini(app: Sphinx, config: Config) -> None:
     if config.nb_execution_mode != "cache":
         return
     build_dir = Path(app.outdir).parent
-    cache = build_dir / f"{CACHE_PREFIX}{mini_source_hash(Path(app.srcdir))}"
+    cache = cache_path(build_dir, Path(app.srcdir))
     config.nb_execution_cache_path = str(cache)
     if build_dir.is_dir():
         for stale in build_dir.glob(f"{CACHE_PREFIX}*"):
@@ -91,12 +105,72 @@ def drop_thebe(app: Sphinx) -> None:
         ]
 
 
-# --- notebooks that run outside the repository --------------------------------------
+# --- the repository: one setting, read from the environment at build time -----------
+
+REPOSITORY_ENV = "BOOK_REPOSITORY_URL"
+# The theme's buttons that lead to the repository: on with a URL, off without one.
+REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
+LAUNCH_PROVIDERS = (
+    "binderhub_url",
+    "jupyterhub_url",
+    "colab_url",
+    "deepnote_url",
+    "jupyterlite_url",
+    "thebe",
+)
+
+
+def apply_repository(app: Sphinx, config: Config) -> None:
+    """Point the site at ``$BOOK_REPOSITORY_URL``, or show no button that needs a repository.
+
+    ``_config.yml`` carries no repository URL, so that a placeholder can never be
+    published (jupyter-book refuses the repository buttons without one, so they are off
+    there). With the variable set (e.g. ``https://github.com/org/repo``), this switches
+    on the repository and issues buttons and the launch buttons use it; unset or empty,
+    those buttons stay off and the launch providers are dropped (the downloadable
+    notebook stays, see ``notebook_download``). The edit button is left as configured.
+    """
+    options = dict(config.html_theme_options or {})
+    url = os.environ.get(REPOSITORY_ENV, "").strip().rstrip("/").removesuffix(".git")
+    for key in REPOSITORY_BUTTONS:
+        options[key] = bool(url)
+    if url:
+        options["repository_url"] = url
+    else:
+        options.pop("repository_url", None)
+        options["use_edit_page_button"] = False
+        launch = dict(options.get("launch_buttons") or {})
+        for key in LAUNCH_PROVIDERS:
+            launch.pop(key, None)
+        options["launch_buttons"] = launch
+    config.html_theme_options = options
+    LOGGER.info(f"[book_site] repository: {url or f'none (set {REPOSITORY_ENV} to link one)'}")
 
 
 def _repository(app: Sphinx) -> tuple[str, str]:
     options = app.config.html_theme_options
     return options.get("repository_url", "").rstrip("/"), options.get("repository_branch", "main")
+
+
+# --- notebooks that run outside the repository --------------------------------------
+
+
+def notebook_download(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Offer the chapter's notebook for download whether or not launch buttons exist.
+
+    sphinx-book-theme copies the executed notebook into ``_sources/`` (and so offers the
+    ``.ipynb`` download) only while it adds launch buttons, which need a repository. Do
+    the same copy here, before the theme builds its download menu (priority < 501).
+    """
+    if pagename not in app.env.metadata or "kernelspec" not in app.env.metadata[pagename]:
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir, "_sources", f"{pagename}.ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
 
 
 def portable_notebooks(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -125,7 +199,9 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("book_colab_branch", "gh-pages", "html", str)
     app.connect("config-inited", key_cache_on_mini, priority=900)
     app.connect("config-inited", no_network, priority=900)
+    app.connect("config-inited", apply_repository, priority=900)
     drop_thebe(app)
+    app.connect("html-page-context", notebook_download, priority=450)
     app.connect("html-page-context", portable_notebooks, priority=900)
     app.connect("build-finished", llms.write_llms_files)
     notebooks.setup(app)  # the reader's notebooks and the wheel of mini they install

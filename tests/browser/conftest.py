@@ -112,9 +112,13 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots() -> Path | None:
+    """Where every page's screenshots go, or None: only with ``BOOK_SCREENSHOTS=1``
+    (`make screenshots`). A failing page is photographed anyway (see below)."""
+    if os.environ.get("BOOK_SCREENSHOTS", "") not in ("", "0"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -122,3 +126,33 @@ def reader(browser, base_url, screenshots):
     from .reader import Reader
 
     return Reader(browser, base_url, screenshots)
+
+
+# A page whose check fails is photographed (light, full page, and dark) into
+# _build/screenshots/failed/, once per page, so the failure can be seen without
+# re-running the suite with screenshots on.
+_photographed: set[str] = set()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    reader = getattr(item, "funcargs", {}).get("reader")
+    path = getattr(getattr(item, "callspec", None), "params", {}).get("path")
+    if reader is None or path is None or path in _photographed:
+        return
+    _photographed.add(path)
+    try:
+        reader.screenshot(path, SCREENSHOTS / "failed")
+    except Exception as error:  # a screenshot must never hide the failure itself
+        report.sections.append(("screenshot", f"no screenshot of {path}: {error}"))
+    else:
+        report.sections.append(("screenshot", f"saved in {SCREENSHOTS / 'failed'}"))
+
+
+# Under pytest-xdist (`make test`), each worker process has its own localhost server and
+# browser (the session fixtures above are per worker), and all the checks of one page run
+# on the same worker, so the page is visited once (tests/conftest.py, xdist_scope).

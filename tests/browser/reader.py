@@ -88,9 +88,15 @@ DARK_BACKGROUNDS = """() => [...document.querySelectorAll('.bd-content img')]
 
 
 class Reader:
-    """Opens each page once and keeps what it saw."""
+    """Opens each page once and keeps what it saw.
 
-    def __init__(self, browser, base_url: str, screenshots) -> None:
+    ``screenshots``: a folder to save every page's screenshots in (light, full page; dark,
+    the first screen) while it is read, or None to take none. `make test` takes none
+    (a full-page screenshot of a long chapter is slow); `make screenshots` takes them all,
+    and a failing page is photographed after the fact (``screenshot``).
+    """
+
+    def __init__(self, browser, base_url: str, screenshots=None) -> None:
         self.browser = browser
         self.base_url = base_url
         self.screenshots = screenshots
@@ -155,6 +161,33 @@ class Reader:
         page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
         page.wait_for_timeout(100)
 
+    def take_screenshot(self, page, name: str, full_page: bool = True) -> None:
+        # JPEG: a tall page encodes in half the time of a PNG, and stays legible.
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(self.screenshots / f"{name}.jpg"), full_page=full_page, type="jpeg", quality=80
+        )
+
+    def screenshot(self, path: str, folder) -> None:
+        """Full-page screenshots of one page, light and dark, into ``folder`` (for a failing page)."""
+        saved, self.screenshots = self.screenshots, folder
+        name = path.removesuffix(".html").replace("/", "__")
+        context, page = self.new_page()
+        try:
+            page.goto(urljoin(self.base_url, path), wait_until="load")
+            self.wait_for_math(page)
+            page.evaluate("async () => { await document.fonts.ready; }")
+            self.take_screenshot(page, name)
+            page.evaluate(
+                "() => { document.documentElement.dataset.mode = 'dark'; "
+                "document.documentElement.dataset.theme = 'dark'; }"
+            )
+            self.settle(page)
+            self.take_screenshot(page, f"{name}-dark")
+        finally:
+            context.close()
+            self.screenshots = saved
+
     def report(self, path: str) -> PageReport:
         if path in self.reports:
             return self.reports[path]
@@ -167,10 +200,8 @@ class Reader:
             report.status = response.status if response else None
             self.wait_for_math(page)
             page.evaluate("async () => { await document.fonts.ready; }")
-            # JPEG: a tall page encodes in half the time of a PNG, and stays legible.
-            page.screenshot(
-                path=str(self.screenshots / f"{name}.jpg"), full_page=True, type="jpeg", quality=80
-            )
+            if self.screenshots is not None:
+                self.take_screenshot(page, name)
             report.shown_code = page.evaluate(SHOWN_CODE)
             page.evaluate(OPEN_ALL)
             self.settle(page)
@@ -205,7 +236,8 @@ class Reader:
             }""")
             self.settle(page)
             report.dark_image_backgrounds = page.evaluate(DARK_BACKGROUNDS)
-            page.screenshot(path=str(self.screenshots / f"{name}-dark.jpg"), type="jpeg", quality=80)
+            if self.screenshots is not None:
+                self.take_screenshot(page, f"{name}-dark", full_page=False)
         finally:
             self.recording = False
             context.close()

@@ -3,13 +3,16 @@
 Each page is loaded once (light mode, 1280×900) and what the reader would meet is
 recorded: console errors, failed or off-site requests, math, images, visible text,
 previous/next links and an axe-core accessibility scan. The tests below then check one
-aspect each, so a failure names both the page and the rule it breaks. A full-page
-screenshot of every page (and a dark-mode one) is saved in `_build/screenshots/`.
+aspect each, so a failure names both the page and the rule it breaks. Screenshots: of a
+failing page, in `_build/screenshots/failed/`; of every page (light full page, and dark)
+with `make screenshots`, in `_build/screenshots/`.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlparse
 
 import pytest
@@ -23,6 +26,20 @@ if browser_unavailable():
 PAGES = toc_pages()
 EXTRA_PAGES = ["search.html", "genindex.html"]  # pages Sphinx adds to the book
 ALL_PAGES = PAGES + EXTRA_PAGES
+
+# `make test CHAPTER=09` sets BOOK_CHAPTER: only that chapter's page is checked, and the
+# tests that walk the whole book are skipped.
+CHAPTER = os.environ.get("BOOK_CHAPTER", "").strip()
+whole_book = pytest.mark.skipif(bool(CHAPTER), reason=f"CHAPTER={CHAPTER} checks one chapter's page only")
+
+
+def each_page(paths: list[str]) -> list:
+    """One parameter per page (restricted to CHAPTER if set), the page's path as its id:
+    under pytest-xdist a page's checks run together on one worker (tests/conftest.py)."""
+    if CHAPTER:
+        paths = [path for path in paths if PurePosixPath(path).name.startswith(f"{CHAPTER}-")]
+    return [pytest.param(path, id=path) for path in paths]
+
 
 # Text a reader must never see: a failed glue, a traceback, a figure's repr, a role that
 # was not rendered.
@@ -42,7 +59,7 @@ NEGATIVE_ZERO = re.compile(r"(?<![\w.])[-−]0(\.0+)?(?![\d.])%?")
 # --- one check per test, on every page ---------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ALL_PAGES)
+@pytest.mark.parametrize("path", each_page(ALL_PAGES))
 def test_page_loads_without_console_errors_or_failed_requests(reader, path):
     report = reader.report(path)
     assert report.status == 200
@@ -50,19 +67,19 @@ def test_page_loads_without_console_errors_or_failed_requests(reader, path):
     assert report.failed_requests == [], f"{path}: failed requests"
 
 
-@pytest.mark.parametrize("path", ALL_PAGES)
+@pytest.mark.parametrize("path", each_page(ALL_PAGES))
 def test_page_needs_no_network(reader, path):
     assert reader.report(path).offsite_requests == [], f"{path} asked for something off this machine"
 
 
-@pytest.mark.parametrize("path", ALL_PAGES)
+@pytest.mark.parametrize("path", each_page(ALL_PAGES))
 def test_every_math_element_is_typeset(reader, path):
     report = reader.report(path)
     assert report.math_untypeset == [], f"{path}: math left as TeX source"
     assert report.math_errors == [], f"{path}: MathJax reported TeX errors"
 
 
-@pytest.mark.parametrize("path", ALL_PAGES)
+@pytest.mark.parametrize("path", each_page(ALL_PAGES))
 def test_every_image_is_loaded_with_nonzero_size(reader, path):
     broken = [
         img
@@ -73,7 +90,7 @@ def test_every_image_is_loaded_with_nonzero_size(reader, path):
     assert broken == [], f"{path}: images that did not load or have no size"
 
 
-@pytest.mark.parametrize("path", ALL_PAGES)
+@pytest.mark.parametrize("path", each_page(ALL_PAGES))
 def test_no_glue_or_execution_error_text_is_visible(reader, path):
     report = reader.report(path)
     found = [
@@ -85,20 +102,20 @@ def test_no_glue_or_execution_error_text_is_visible(reader, path):
     assert report.visible_error_outputs == 0, f"{path} shows stderr or error output cells"
 
 
-@pytest.mark.parametrize("path", ALL_PAGES)
+@pytest.mark.parametrize("path", each_page(ALL_PAGES))
 def test_no_number_is_shown_as_negative_zero(reader, path):
     text = reader.report(path).text
     found = [text[max(0, m.start() - 50) : m.end() + 10] for m in NEGATIVE_ZERO.finditer(text)]
     assert found == [], f"{path} shows a negative zero"
 
 
-@pytest.mark.parametrize("path", ALL_PAGES)
+@pytest.mark.parametrize("path", each_page(ALL_PAGES))
 def test_no_serious_or_critical_accessibility_violations(reader, path):
     serious = [v for v in reader.report(path).axe_violations if v["impact"] in ("serious", "critical")]
     assert serious == [], f"{path}: axe-core violations"
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", each_page(PAGES))
 def test_page_reads_as_prose_with_the_plumbing_hidden(reader, path):
     """Glue and pinning cells are removed (remove-cell) or folded away (hide-input)."""
     plumbing = [
@@ -110,13 +127,13 @@ def test_page_reads_as_prose_with_the_plumbing_hidden(reader, path):
     assert plumbing == [], f"{path} shows publishing code a reader does not need"
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", each_page(PAGES))
 def test_code_cells_have_a_copy_button(reader, path):
     report = reader.report(path)
     assert report.copy_buttons >= report.code_blocks, f"{path}: code without a copy button"
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", each_page(PAGES))
 def test_figures_stay_legible_in_dark_mode(reader, path):
     """In dark mode the theme puts content images on white; the book's figures are white too."""
     not_white = [
@@ -127,9 +144,9 @@ def test_figures_stay_legible_in_dark_mode(reader, path):
     assert not_white == [], f"{path}: images without a white background in dark mode"
 
 
-@pytest.mark.parametrize("index", range(len(PAGES)))
-def test_previous_and_next_links_follow_the_table_of_contents(reader, base_url, index):
-    path = PAGES[index]
+@pytest.mark.parametrize("path", each_page(PAGES))
+def test_previous_and_next_links_follow_the_table_of_contents(reader, base_url, path):
+    index = PAGES.index(path)
     report = reader.report(path)
     resolve = lambda href: urlparse(urljoin(urljoin(base_url, path), href)).path.lstrip("/") if href else None  # noqa: E731
     expected_prev = PAGES[index - 1] if index > 0 else None
@@ -141,6 +158,7 @@ def test_previous_and_next_links_follow_the_table_of_contents(reader, base_url, 
 # --- navigation and search ----------------------------------------------------------------
 
 
+@whole_book
 def test_next_links_walk_the_whole_book(reader, base_url):
     """Clicking "next" from the landing page visits every page in table-of-contents order."""
     context, page = reader.new_page()
@@ -160,6 +178,7 @@ def test_next_links_walk_the_whole_book(reader, base_url):
         context.close()
 
 
+@whole_book
 @pytest.mark.parametrize(
     "query, expected",
     [
