@@ -148,13 +148,15 @@ def publish_wheel(app: Sphinx) -> None:
 
 
 def runtime_pins(srcdir: Path) -> list[str]:
-    """mini's dependencies (``[project] dependencies`` of pyproject.toml), pinned to the
-    versions installed in the build's environment."""
+    """mini's dependencies (``[project] dependencies`` of pyproject.toml, and the ``data``
+    extra the real-data chapters need), pinned to the versions installed in the build's
+    environment."""
     from packaging.requirements import Requirement
 
     project = tomllib.loads((srcdir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     pins = []
-    for spec in project.get("dependencies", []):
+    extras = project.get("optional-dependencies", {})
+    for spec in [*project.get("dependencies", []), *extras.get("data", [])]:
         name = Requirement(spec).name
         try:
             pins.append(f"{name}=={metadata.version(name)}")
