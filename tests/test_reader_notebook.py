@@ -274,3 +274,14 @@ def test_saving_a_chapter_from_jupyter_leaves_its_markdown_unchanged(tmp_path):
     nbformat.write(notebook, tmp_path / "chapter.ipynb")
     jupytext_cli([str(tmp_path / "chapter.ipynb"), "--to", "md:myst", "--quiet"])
     assert (tmp_path / "chapter.md").read_text(encoding="utf-8") == original
+
+
+def test_the_site_wheel_carries_the_whole_library_and_its_data(site):
+    import zipfile
+
+    wheels = sorted((site / "_static" / "wheels").glob("mini-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel of mini in the site, found {wheels}"
+    names = set(zipfile.ZipFile(wheels[0]).namelist())
+    modules = {f"mini/{path.name}" for path in (ROOT / "mini").glob("*.py")}
+    expected = modules | {"mini/data/__init__.py", "mini/data/reference_figures.csv"}
+    assert expected <= names, f"the wheel lacks {sorted(expected - names)}"

@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from . import CACHE_PREFIX, cache_path
+from .notebooks import BUILD_FLAG
 
 
 def book_notebooks(root: Path) -> list[Path]:
@@ -122,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         f"[book_site] executing {len(pending)} chapters, {jobs} at a time, into {Path(cache.path).name}",
         flush=True,
     )
+    # The kernels run as the build's would: mini.book.publish must not display figures
+    # under their cells (the page places them). With several chapters at once, one BLAS
+    # thread per kernel keeps them from competing for the same cores.
+    os.environ[BUILD_FLAG] = "1"
+    if jobs > 1:
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(variable, "1")
     start, failed = time.perf_counter(), []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(execute_one, str(path), extensions, timeout) for path in pending]

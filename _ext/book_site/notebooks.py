@@ -131,6 +131,9 @@ def publish_wheel(app: Sphinx) -> None:
     from . import mini_source_hash
 
     srcdir = Path(app.srcdir)
+    if not (srcdir / "pyproject.toml").is_file():  # a book without the library beside it
+        LOGGER.info("[book_site] no pyproject.toml: no wheel of mini to publish")
+        return
     wheel = build_wheel(srcdir, Path(app.outdir).parent, mini_source_hash(srcdir))
     if wheel is None:
         return
