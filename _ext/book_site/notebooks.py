@@ -156,6 +156,8 @@ def runtime_pins(srcdir: Path) -> list[str]:
     environment."""
     from packaging.requirements import Requirement
 
+    if not (srcdir / "pyproject.toml").is_file():  # a book without the library beside it
+        return []
     project = tomllib.loads((srcdir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     pins = []
     extras = project.get("optional-dependencies", {})
