@@ -260,7 +260,14 @@ class NotebookRenderer(MarkdownRenderer):
         candidates = [Path(uri), Path(self.app.srcdir, uri)]
         if uri in self.env.images:
             candidates.append(Path(self.app.outdir, "_images", self.env.images[uri][1]))
-        candidates.append(Path(self.app.outdir, "_images", Path(uri).name))
+        # By the time a page is written the HTML builder has rewritten the uri to
+        # "../_images/<name>", and on a fresh build _images/ is filled only at the end:
+        # find the source file that Sphinx will copy under that name.
+        name = Path(uri).name
+        candidates += [
+            Path(self.app.srcdir, source) for source, (_, dest) in self.env.images.items() if dest == name
+        ]
+        candidates.append(Path(self.app.outdir, "_images", name))
         return next((path for path in candidates if path.is_file()), None)
 
     def image_path(self, node: nodes.image) -> str:
