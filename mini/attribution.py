@@ -48,10 +48,7 @@ def annualised_return(returns: pd.Series | np.ndarray, periods_per_year: int) ->
     ``returns`` are T simple returns per period, ``periods_per_year`` is P (12 for
     months, 252 for trading days).
     """
-    if isinstance(periods_per_year, bool) or not isinstance(periods_per_year, int | np.integer):
-        raise TypeError(f"periods_per_year must be a whole number, got {periods_per_year!r}")
-    if periods_per_year < 1:
-        raise ValueError(f"periods_per_year must be at least 1, got {periods_per_year}")
+    periods_per_year = _checks.whole(periods_per_year, "periods_per_year", 1)
     r = _checks.finite_array(returns, "returns", ndim=1)
     return float((1.0 + compound(r)) ** (periods_per_year / len(r)) - 1.0)
 

@@ -56,10 +56,8 @@ def single_index_covariance(returns: pd.DataFrame, market: pd.Series) -> pd.Data
 
 
 def _rebalancing_dates(index: pd.Index, window: int, hold: int) -> range:
-    if not isinstance(window, int | np.integer) or not isinstance(hold, int | np.integer):
-        raise TypeError("window and hold must be whole numbers of periods")
-    if window < 2 or hold < 1:
-        raise ValueError(f"need window >= 2 and hold >= 1, got window={window}, hold={hold}")
+    window = _checks.whole(window, "window", 2, "a whole number of periods, at least 2")
+    hold = _checks.whole(hold, "hold", 1, "a whole number of periods, at least 1")
     if len(index) <= window:
         raise ValueError(f"{len(index)} periods leave nothing to test after a {window}-period window")
     return range(window, len(index), hold)
@@ -67,8 +65,7 @@ def _rebalancing_dates(index: pd.Index, window: int, hold: int) -> range:
 
 def _history(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     frame = _checks.finite_frame(frame, name)
-    if not frame.index.is_monotonic_increasing:
-        raise ValueError(f"{name} must be ordered oldest first")
+    _checks.oldest_first(frame, name)
     return frame
 
 

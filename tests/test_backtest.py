@@ -87,8 +87,8 @@ def test_a_perfect_hedge_removes_all_but_the_intercept():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"window": 1, "hold": 5}, "window >= 2"),
-        ({"window": 10, "hold": 0}, "hold >= 1"),
+        ({"window": 1, "hold": 5}, "window must be a whole number of periods, at least 2, got 1"),
+        ({"window": 10, "hold": 0}, "hold must be a whole number of periods, at least 1, got 0"),
         ({"window": 400, "hold": 5}, "nothing to test"),
     ],
 )
@@ -99,9 +99,9 @@ def test_bad_windows(kwargs, message):
 
 def test_bad_input():
     returns = _returns(8)
-    with pytest.raises(TypeError, match="whole numbers"):
+    with pytest.raises(TypeError, match="window must be a whole number of periods"):
         minimum_variance_backtest(returns, {"s": lambda p: p.cov()}, window=10.5, hold=5)
-    with pytest.raises(ValueError, match="oldest first"):
+    with pytest.raises(ValueError, match="returns must run oldest first"):
         minimum_variance_backtest(returns.iloc[::-1], {"s": lambda p: p.cov()}, window=10, hold=5)
     with pytest.raises(ValueError, match="at least one"):
         minimum_variance_backtest(returns, {}, window=10, hold=5)

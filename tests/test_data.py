@@ -119,7 +119,7 @@ def test_monthly_compounds_days_into_month_ends():
     pd.testing.assert_series_equal(
         data.monthly(returns["a"]), months["a"], check_names=False, check_freq=False
     )
-    with pytest.raises(ValueError, match="oldest first"):
+    with pytest.raises(ValueError, match="returns must run oldest first"):
         data.monthly(returns.iloc[::-1])
     with pytest.raises(TypeError, match="DatetimeIndex"):
         data.monthly(returns.reset_index(drop=True))

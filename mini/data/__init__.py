@@ -32,6 +32,8 @@ from functools import cache
 
 import pandas as pd
 
+from mini import _checks
+
 __all__ = [
     "SORTS",
     "factor_etfs",
@@ -195,8 +197,7 @@ def monthly(returns: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
     """
     if not isinstance(returns, pd.Series | pd.DataFrame) or not isinstance(returns.index, pd.DatetimeIndex):
         raise TypeError("returns must be a pandas Series or DataFrame with a DatetimeIndex")
-    if not returns.index.is_monotonic_increasing:
-        raise ValueError("returns must be ordered oldest first")
+    _checks.oldest_first(returns, "returns")
     counts = returns.resample("ME").count()
     growth = (1.0 + returns).resample("ME").prod() - 1.0
     has_data = counts > 0 if isinstance(counts, pd.Series) else (counts > 0).all(axis=1)
