@@ -342,9 +342,8 @@ class MarkdownRenderer:
     def citation(self, node: nodes.citation) -> str:
         """A bibliography entry (sphinxcontrib-bibtex) as one list item: ``- [label] text``."""
         label = next((c for c in node.children if isinstance(c, nodes.label)), None)
-        body = " ".join(
-            self.paragraph_text(child) for child in node.children if isinstance(child, nodes.paragraph)
-        )
+        paragraph = next((c for c in node.children if isinstance(c, nodes.paragraph)), None)
+        body = self.paragraph_text(paragraph) if paragraph is not None else ""
         return f"- [{label.astext().strip()}] {body}" if label is not None else f"- {body}"
 
     def definition_list(self, node: nodes.Element, level: int) -> list[str]:
