@@ -30,3 +30,34 @@ def test_two_pass_fama_macbeth_equals_linearmodels_on_the_french_portfolios():
     np.testing.assert_allclose(
         ours.standard_error[["const", *names]], theirs.std_errors[["const", *names]], rtol=1e-10
     )
+
+
+def test_minimodel_size_is_large_minus_small_so_smb_enters_with_a_minus_sign():
+    from mini.minimodel import load_minimodel
+
+    mm = load_minimodel()
+    size = mm.exposures["SIZE"]
+    # SIZE exposure rises with market cap: a long-SIZE portfolio is long large companies.
+    assert (np.diff(size[mm.universe.cap.sort_values().index].to_numpy()) > 0).all()
+
+
+def test_the_two_replayed_months_and_their_trailing_covariance():
+    from mini.covariance import trailing_covariance
+    from mini.stress import conditional_factor_shock, shock_impact
+
+    french = french_factors()
+    april = french.loc["2009-04-30"]
+    assert april["MOM"] == pytest.approx(-0.3458) and april["MKT"] == pytest.approx(0.1019)
+    assert french.loc["1987-10-31", "MKT"] == pytest.approx(-0.2324)
+    f = french[["MKT", "HML", "MOM"]]
+    cov = trailing_covariance(f, pd.Timestamp("2009-04-30"), 60)
+    end = f.index.get_loc(pd.Timestamp("2009-04-30"))
+    np.testing.assert_allclose(cov, np.cov(f.iloc[end - 60 : end].to_numpy().T, ddof=1), rtol=1e-12)
+    assert f.index[end - 60] == pd.Timestamp("2004-04-30")  # the window ends in March 2009
+    forecast = conditional_factor_shock(cov, "MOM", april["MOM"])
+    assert forecast["MOM"] == april["MOM"]
+    assert forecast["MKT"] == pytest.approx(
+        cov.loc["MKT", "MOM"] / cov.loc["MOM", "MOM"] * april["MOM"], rel=1e-14
+    )
+    x = pd.Series({"MKT": 1.0, "HML": 0.4, "MOM": -0.3})
+    assert shock_impact(x, april[x.index]) == pytest.approx(0.1019 + 0.4 * 0.0544 + 0.3 * 0.3458, rel=1e-12)
