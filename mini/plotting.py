@@ -3,6 +3,12 @@
 Every function returns a matplotlib ``Figure`` (closed, so notebooks do not also
 display it) for the chapter to glue. White backgrounds keep figures legible when the
 site is read in dark mode.
+
+Every axis a reader must read a number from takes a label, with its unit ("tracking
+error (annual)", "weight (multiple of capital)"). Simulated histories are drawn against
+the simulation's own clock (``line_chart(..., simulated_periods=market.periods)``:
+month or day 1, 2, ...), never against the calendar dates the simulation indexes them
+by, which would read as real data.
 """
 
 from __future__ import annotations
@@ -72,10 +78,21 @@ def _crowded(labels: list[str], max_upright: int) -> bool:
     return len(labels) > max_upright or sum(len(label) for label in labels) > 60
 
 
-def _finish_bars(ax: plt.Axes, title: str, percent: bool, labels: list[str], max_upright: int) -> None:
-    """Zero line, title, percent axis, and slanted labels when they would not fit upright."""
+def _finish_bars(
+    ax: plt.Axes,
+    title: str,
+    percent: bool,
+    labels: list[str],
+    max_upright: int,
+    xlabel: str = "",
+    ylabel: str = "",
+) -> None:
+    """Zero line, title, axis labels, percent axis, and slanted labels when they would not
+    fit upright."""
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if percent:
         ax.yaxis.set_major_formatter(TickPercentFormatter())
     if _crowded(labels, max_upright):
@@ -89,14 +106,14 @@ def bar_chart(
     ylabel: str = "",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.2),
+    xlabel: str = "",
 ) -> Figure:
     """Vertical bars, blue for positive and red for negative values, labelled by the index."""
     values = _checks.finite_series(values, "values")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         ax.bar([str(i) for i in values.index], values.to_numpy(), color=_sign_colours(values))
-        ax.set_ylabel(ylabel)
-        _finish_bars(ax, title, percent, [str(i) for i in values.index], max_upright=8)
+        _finish_bars(ax, title, percent, [str(i) for i in values.index], 8, xlabel, ylabel)
     plt.close(fig)
     return fig
 
@@ -107,6 +124,8 @@ def waterfall(
     total_label: str = "Total",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.4),
+    ylabel: str = "",
+    xlabel: str = "",
 ) -> Figure:
     """Each part as a floating bar that starts where the previous one ended, then the total."""
     parts = _checks.finite_series(parts, "parts")
@@ -127,15 +146,22 @@ def waterfall(
         high = max(0.0, float(starts.max()), float(ends.max()))
         pad = 0.06 * (high - low) if high > low else 1.0
         ax.set_ylim(low - pad if low < 0 else 0.0, high + pad if high > 0 else 0.0)
-        _finish_bars(ax, title, percent, labels, max_upright=9)
+        _finish_bars(ax, title, percent, labels, 9, xlabel, ylabel)
     plt.close(fig)
     return fig
 
 
 def heatmap(
-    frame: pd.DataFrame, title: str, fmt: str = "{:.2f}", size: tuple[float, float] = (6.4, 4.2)
+    frame: pd.DataFrame,
+    title: str,
+    fmt: str = "{:.2f}",
+    size: tuple[float, float] = (6.4, 4.2),
+    xlabel: str = "",
+    ylabel: str = "",
+    colorbar_label: str = "",
 ) -> Figure:
-    """A diverging colour map centred on zero, with each cell's value written in it."""
+    """A diverging colour map centred on zero, with each cell's value written in it;
+    ``colorbar_label`` names the values (and their unit) beside the colour bar."""
     frame = _checks.finite_frame(frame, "frame")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
@@ -150,8 +176,10 @@ def heatmap(
         for (row, col), value in np.ndenumerate(frame.to_numpy()):
             shade = "white" if abs(value) > 0.6 * limit else "black"
             ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=8, color=shade)
-        fig.colorbar(image, ax=ax, shrink=0.8)
+        fig.colorbar(image, ax=ax, shrink=0.8, label=colorbar_label)
         ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
     plt.close(fig)
     return fig
 
@@ -162,6 +190,7 @@ def grouped_bars(
     ylabel: str = "",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.4),
+    xlabel: str = "",
 ) -> Figure:
     """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column."""
     frame = _checks.finite_frame(frame, "frame")
@@ -183,9 +212,8 @@ def grouped_bars(
                 color=colours[j % len(colours)],
             )
         ax.set_xticks(positions, [str(i) for i in frame.index])
-        ax.set_ylabel(ylabel)
         ax.legend(frameon=False)
-        _finish_bars(ax, title, percent, [str(i) for i in frame.index], max_upright=8)
+        _finish_bars(ax, title, percent, [str(i) for i in frame.index], 8, xlabel, ylabel)
     plt.close(fig)
     return fig
 
@@ -197,19 +225,35 @@ def line_chart(
     percent: bool = True,
     shade: pd.Series | None = None,
     size: tuple[float, float] = (6.8, 3.4),
+    xlabel: str = "",
+    simulated_periods: pd.Index | None = None,
 ) -> Figure:
     """One line per column against the index; ``shade`` (booleans on the same index) greys
-    out the periods where it is True, for example crisis regimes."""
+    out the periods where it is True, for example crisis regimes.
+
+    For a simulated history pass the simulation's periods as ``simulated_periods``: each
+    row is then drawn at its position in them (1 for the simulation's first period), so
+    the x axis counts months or days of the simulation instead of showing the calendar
+    dates the simulation indexes its periods by. Label it with ``xlabel`` ("month of the
+    simulation"); without one it reads "period of the simulation".
+    """
     frame = _checks.finite_frame(frame, "frame")
+    x = frame.index
+    if simulated_periods is not None:
+        position = pd.Index(simulated_periods).get_indexer(frame.index)
+        if (position < 0).any():
+            raise ValueError("simulated_periods must contain every row of the frame")
+        x = pd.Index(position + 1)
+        xlabel = xlabel or "period of the simulation"
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         for column in frame.columns:
-            ax.plot(frame.index, frame[column].to_numpy(), label=str(column), linewidth=1.4)
+            ax.plot(x, frame[column].to_numpy(), label=str(column), linewidth=1.4)
         if shade is not None:
             flags = shade.reindex(frame.index).fillna(False).to_numpy(dtype=bool)
             # one band per run of flagged periods, reaching to the start of the next period
             # so that a single flagged period is visible too
-            edges = list(frame.index) + [frame.index[-1]]
+            edges = list(x) + [x[-1]]
             start = None
             for i, flagged in enumerate(list(flags) + [False]):
                 if flagged and start is None:
@@ -218,10 +262,11 @@ def line_chart(
                     ax.axvspan(edges[start], edges[i], color=NEUTRAL, alpha=0.2, linewidth=0)
                     start = None
         ax.set_title(title)
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if percent:
             ax.yaxis.set_major_formatter(TickPercentFormatter())
-        if pd.api.types.is_integer_dtype(frame.index):
+        if pd.api.types.is_integer_dtype(x):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # periods or ranks, not 2.5
         if frame.shape[1] > 1:
             # under the plot: a line chart's lines can fill any corner of the axes
@@ -334,6 +379,8 @@ def scree_chart(
     title: str,
     edges: Mapping[str, float] | None = None,
     size: tuple[float, float] = (6.8, 3.2),
+    xlabel: str = "",
+    ylabel: str = "",
 ) -> Figure:
     """Eigenvalues as bars in the order given, with a dashed horizontal line (and legend
     entry) for each of ``edges`` (label -> level), such as Marchenko–Pastur noise edges."""
@@ -352,7 +399,7 @@ def scree_chart(
             )
         if edges:
             ax.legend(frameon=False)
-        _finish_bars(ax, title, False, labels, max_upright=8)
+        _finish_bars(ax, title, False, labels, 8, xlabel, ylabel)
     plt.close(fig)
     return fig
 
@@ -362,10 +409,12 @@ def panel_bars(
     title: str,
     percent_columns: tuple[str, ...] = (),
     size: tuple[float, float] = (7.2, 3.4),
+    ylabel: str = "",
 ) -> Figure:
     """One panel of horizontal bars per column of ``frame``, side by side, sharing the row
     labels (read across a row to follow one item through the columns); blue for positive
-    and red for negative values, percent ticks for the columns in ``percent_columns``."""
+    and red for negative values, percent ticks for the columns in ``percent_columns``.
+    Each panel is titled by its column (name the unit there); ``ylabel`` names the rows."""
     frame = _checks.finite_frame(frame, "frame")
     if frame.empty:
         raise ValueError("frame has no rows or no columns to draw")
@@ -386,6 +435,7 @@ def panel_bars(
                 ax.xaxis.set_major_formatter(TickPercentFormatter())
             ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
         axes[0].set_yticks(positions, labels)
+        axes[0].set_ylabel(ylabel)
         axes[0].invert_yaxis()
         fig.suptitle(title, fontsize=11)
     plt.close(fig)

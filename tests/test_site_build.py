@@ -6,6 +6,7 @@ they fail with a message saying so.
 
 from __future__ import annotations
 
+import html as html_module
 import importlib.util
 import json
 import os
@@ -105,6 +106,63 @@ def test_figures_and_equations_carry_the_chapter_number(site):
             assert label.startswith(f"{number}."), (chapter, label)
         for label in re.findall(r'class="eqno">\(([\d.]+)\)', text):
             assert label.startswith(f"{number}."), (chapter, label)
+
+
+# --- figures for every reader ----------------------------------------------------------
+#
+# A screen reader reads an image's alt text in place of the image. Every figure of the
+# book says what it shows (`:alt:` of its {glue:figure}); an image without one shows up
+# in the HTML with its file path as alt text, which tells a listener nothing.
+
+GENERIC_ALT = {
+    "alt", "alt text", "chart", "diagram", "figure", "graph", "image", "img", "picture",
+    "placeholder", "plot", "tbd", "todo", "untitled",
+}  # fmt: skip
+MIN_ALT_WORDS = 6
+
+
+def bad_alt_texts(page: str) -> list[str]:
+    """The alt text of every ``<img>`` in ``page`` that does not describe its image:
+    missing or empty, a file path or file name, or a generic word such as "figure"."""
+    bad = []
+    for tag in re.findall(r"<img\b[^>]*>", page):
+        found = re.search(r'\salt="([^"]*)"', tag)
+        alt = html_module.unescape(found.group(1)).strip() if found else ""
+        words = re.findall(r"[^\W\d_]+", alt)
+        if (
+            not alt
+            or re.search(r"[/\\]|\.(png|jpe?g|svg|gif|webp)\b|[0-9a-f]{16}", alt, re.IGNORECASE)
+            or re.sub(r"[\W\d_]+", " ", alt).strip().lower() in GENERIC_ALT
+            or re.fullmatch(r"(fig(ure)?\.?|image|chart)\s*[\d.:]*", alt, re.IGNORECASE)
+            or len(words) < MIN_ALT_WORDS
+        ):
+            bad.append(alt or tag)
+    return bad
+
+
+def test_the_alt_text_check_catches_paths_placeholders_and_blanks():
+    page = "".join(
+        f'<img alt="{alt}" src="x.png" />'
+        for alt in [
+            "../_images/21fc6ee9799e3e44299a9de45922c05a.png",
+            "fig-axiom-split.png",
+            "",
+            "Figure",
+            "Fig. 2.1",
+            "image",
+            "Bar chart: the momentum factor contributes most of the active risk.",
+        ]
+    )
+    assert len(bad_alt_texts(page + '<img src="y.png">')) == 7
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_says_what_it_shows(site, page):
+    text = html(site, page)
+    assert bad_alt_texts(text) == [], f"{page}: images without a description"
+    if page in CHAPTERS and "<figure" in text:  # the caption is there too
+        for figure in re.findall(r"<figure\b.*?</figure>", text, flags=re.S):
+            assert re.search(r"<figcaption>.*?\w+.*?</figcaption>", figure, flags=re.S), page
 
 
 # --- downloads and launch buttons ----------------------------------------------------------

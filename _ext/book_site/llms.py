@@ -307,8 +307,13 @@ class MarkdownRenderer:
         caption_text = self.paragraph_text(caption) if caption is not None else ""
         number = self.number("figure", node)
         label = f"Fig. {number}: " if number else ""
-        alt = (label + caption_text).strip() or "figure"
-        out = [f"![{alt}]({self.image_path(image)})" for image in images]
+        # The figure's own alt text (``:alt:`` of its ``{glue:figure}``), as on the page;
+        # the caption stands in for a figure that has none.
+        fallback = (label + caption_text).strip() or "figure"
+        out = [
+            f"![{' '.join(image.get('alt', '').split()) or fallback}]({self.image_path(image)})"
+            for image in images
+        ]
         if caption_text:
             out.append(f"*{label}{caption_text}*")
         return out
