@@ -28,7 +28,9 @@ A missing package raises ``ImportError`` naming the package to install.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -98,10 +100,23 @@ def _french_linearmodels() -> pd.DataFrame:
     return _french_file().copy()  # a fresh copy: callers may change what they get
 
 
+def _bundled_file(package: str, *parts: str) -> Path:
+    """The path of a data file inside an installed package, found without importing the
+    package (importing linearmodels, with statsmodels and formulaic, takes seconds)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"this data set ships inside the {package!r} package: pip install {package}")
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+    if not path.is_file():
+        raise ImportError(f"{package!r} has no {'/'.join(parts)}: pip install --upgrade {package}")
+    return path
+
+
 @cache
 def _french_file() -> pd.DataFrame:
-    french = _require("linearmodels.datasets.french", "linearmodels")
-    raw = french.load()
+    # the file linearmodels.datasets.french.load() reads, read the same way
+    path = _bundled_file("linearmodels", "datasets", "french", "french.csv.bz2")
+    raw = pd.read_csv(path, compression="bz2")
     return raw.set_index(_month_end(raw["dates"])).drop(columns="dates")
 
 
