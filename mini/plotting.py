@@ -191,11 +191,21 @@ def grouped_bars(
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.4),
     xlabel: str = "",
+    band: tuple[float, float] | None = None,
+    band_label: str = "band",
 ) -> Figure:
-    """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column."""
+    """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column.
+
+    ``band`` (low, high) shades that horizontal range behind the bars, with its own legend
+    entry ``band_label``: for instance the range a test statistic of a correct model falls in.
+    """
     frame = _checks.finite_frame(frame, "frame")
     if frame.empty:
         raise ValueError("frame has no rows or no columns to draw")
+    if band is not None:
+        low, high = _checks.finite_array(band, "band", ndim=1)
+        if len(band) != 2 or not low < high:
+            raise ValueError(f"band must be (low, high) with low < high, got {tuple(band)}")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         n_series = frame.shape[1]
@@ -211,6 +221,8 @@ def grouped_bars(
                 label=str(column),
                 color=colours[j % len(colours)],
             )
+        if band is not None:
+            ax.axhspan(low, high, color=NEUTRAL, alpha=0.25, linewidth=0, zorder=0, label=band_label)
         ax.set_xticks(positions, [str(i) for i in frame.index])
         ax.legend(frameon=False)
         _finish_bars(ax, title, percent, [str(i) for i in frame.index], 8, xlabel, ylabel)

@@ -98,6 +98,16 @@ def test_daily_returns_are_simple_returns_of_the_shipped_prices():
     assert list(data.factor_etfs().columns) == ["MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
 
 
+def test_the_french_file_is_what_linearmodels_loads():
+    """mini reads linearmodels' bundled file without importing the package: same data."""
+    french = pytest.importorskip("linearmodels.datasets.french")
+    theirs = french.load()
+    ours = data._french_linearmodels()
+    np.testing.assert_array_equal(ours.to_numpy(), theirs.drop(columns="dates").to_numpy())
+    assert list(ours.columns) == [c for c in theirs.columns if c != "dates"]
+    assert (ours.index.to_period("M") == pd.DatetimeIndex(theirs["dates"]).to_period("M")).all()
+
+
 def test_a_missing_package_says_what_to_install(monkeypatch):
     # A None entry in sys.modules makes find_spec report the package as absent.
     data._french_file.cache_clear()

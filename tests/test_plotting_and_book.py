@@ -110,6 +110,11 @@ def test_grouped_bars_draw_one_bar_per_cell_side_by_side():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["naive", "conditional"]
     with pytest.raises(ValueError, match="no rows"):
         grouped_bars(frame.iloc[:0], "t")
+    banded = grouped_bars(frame, "t", band=(-0.05, 0.05), band_label="95% band").axes[0]
+    assert len(banded.patches) == 5  # the four bars and the shaded band
+    assert [t.get_text() for t in banded.get_legend().get_texts()] == ["95% band", "naive", "conditional"]
+    with pytest.raises(ValueError, match=r"band must be \(low, high\) with low < high"):
+        grouped_bars(frame, "t", band=(0.05, -0.05))
 
 
 def test_snap_to_zero_removes_rounding_noise_only():
