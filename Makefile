@@ -136,7 +136,7 @@ pdf: $(STAMP)
 # Build the site and the PDF, then check that the PDF shows what the site shows
 # (tests/test_pdf.py: every table and figure, no plumbing, no error text).
 pdf-check: book pdf
-	$(BIN)/python -m pytest tests/test_pdf.py -p no:cacheprovider -q -rsxX
+	BOOK_PDF_CHECK=1 $(BIN)/python -m pytest tests/test_pdf.py -p no:cacheprovider -q -rsxX
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/build.py
