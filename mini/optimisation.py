@@ -31,7 +31,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog, minimize
 
 from mini import _checks
 
@@ -155,6 +154,10 @@ def _bounds(lower: pd.Series, upper: pd.Series, stocks: pd.Index) -> tuple[np.nd
 
 def _feasible_start(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """A point with A w = b and lo <= w <= hi, from a linear programme with no objective."""
+    # imported here, not at module level: scipy.optimize takes about a second to import,
+    # and most chapters that import this module never need it
+    from scipy.optimize import linprog
+
     limits = [(None if np.isinf(l) else l, None if np.isinf(h) else h) for l, h in zip(lo, hi, strict=True)]
     result = linprog(np.zeros(a.shape[1]), A_eq=a, b_eq=b, bounds=limits, method="highs")
     if result.status == 2:
@@ -365,6 +368,8 @@ def mean_variance_with_costs(
     its marginal utility :math:`g_i = \alpha_i - 2\lambda(\Sigma w)_i - (A^\top\nu)_i`
     is within :math:`\pm c_i / H`: the no-trade band.
     """
+    from scipy.optimize import minimize  # lazily, as in _feasible_start
+
     sigma, a, b = _problem(covariance, constraints, targets)
     lam = _risk_aversion(risk_aversion)
     stocks = covariance.index
