@@ -138,7 +138,8 @@ def shrunk_regression(
     pseudo = np.eye(exposures.shape[1])[exposures.columns.get_indexer(prior.index)]
     stocks = exposures.index.append(pseudo_stocks)
     x_augmented = np.vstack([exposures.to_numpy(), pseudo])
-    w_augmented = np.concatenate([weights.reindex(exposures.index).to_numpy(), prior.to_numpy()])
+    w_real = _checks.aligned(weights, exposures.index, "stocks", "regression weights").to_numpy()
+    w_augmented = np.concatenate([w_real, prior.to_numpy()])
     augmented = pure_factor_portfolios(
         pd.DataFrame(x_augmented, index=stocks, columns=exposures.columns),
         pd.Series(w_augmented, index=stocks),
@@ -156,9 +157,10 @@ def _fit_from_portfolios(
     # on aligned NumPy arrays (the inputs are checked by the caller): one regression is
     # cheap, and pandas' per-operation cost would otherwise dominate a loop over periods
     stocks, factors = exposures.index, exposures.columns
-    r = returns.reindex(stocks).to_numpy()
-    w = weights.reindex(stocks).to_numpy()
-    f = portfolios.reindex(index=factors, columns=stocks).to_numpy() @ r
+    r = _checks.aligned(returns, stocks, "stocks", "returns").to_numpy()
+    w = _checks.aligned(weights, stocks, "stocks", "regression weights").to_numpy()
+    p = _checks.aligned(portfolios, factors, "factors", "portfolios")
+    f = _checks.aligned(p, stocks, "stocks", "portfolios", axis=1).to_numpy() @ r
     e = r - exposures.to_numpy() @ f
     return CrossSectionalFit(
         factor_returns=pd.Series(f, index=factors, name="factor return"),
