@@ -66,12 +66,12 @@ def _problem(
     _checks.same_labels(constraints.index, targets.index, "constraints", "targets")
     sigma = covariance.to_numpy()
     _checks.positive_definite(sigma, "covariance")
-    a = constraints[covariance.index].to_numpy()
+    a = _checks.aligned(constraints, covariance.index, "stocks", "constraint columns", axis=1).to_numpy()
     if np.linalg.matrix_rank(a) < a.shape[0]:
         raise ValueError(
             "the constraints are linearly dependent: some are redundant or contradict each other"
         )
-    return sigma, a, targets.reindex(constraints.index).to_numpy()
+    return sigma, a, _checks.aligned(targets, constraints.index, "constraints", "targets").to_numpy()
 
 
 def _solve_kkt(q: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +107,7 @@ def _risk_aversion(risk_aversion: float) -> float:
 def _alpha(alpha: pd.Series, stocks: pd.Index) -> np.ndarray:
     alpha = _checks.finite_series(alpha, "alpha")
     _checks.same_labels(stocks, alpha.index, "stocks", "alpha")
-    return alpha.reindex(stocks).to_numpy()
+    return _checks.aligned(alpha, stocks, "stocks", "alpha").to_numpy()
 
 
 def mean_variance(
@@ -142,7 +142,7 @@ def _bounds(lower: pd.Series, upper: pd.Series, stocks: pd.Index) -> tuple[np.nd
     for bound, name in ((lower, "lower bounds"), (upper, "upper bounds")):
         _checks.of_type(bound, pd.Series, name, "a pandas Series")
         _checks.same_labels(stocks, bound.index, "stocks", name)
-        values = bound.reindex(stocks).to_numpy(dtype=float)
+        values = _checks.aligned(bound, stocks, "stocks", name).to_numpy(dtype=float)
         if np.any(np.isnan(values)):
             raise ValueError(f"{name} contain NaN; use -inf or +inf for 'no limit'")
         arrays.append(values)
@@ -332,7 +332,7 @@ def _per_stock(values: pd.Series, stocks: pd.Index, name: str) -> np.ndarray:
     """One finite number per stock, aligned by label."""
     values = _checks.finite_series(values, name)
     _checks.same_labels(stocks, values.index, "stocks", name)
-    return values.reindex(stocks).to_numpy(dtype=float)
+    return _checks.aligned(values, stocks, "stocks", name).to_numpy(dtype=float)
 
 
 def mean_variance_with_costs(

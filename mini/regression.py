@@ -165,7 +165,7 @@ def _fit_from_portfolios(
     return CrossSectionalFit(
         factor_returns=pd.Series(f, index=factors, name="factor return"),
         residuals=pd.Series(e, index=stocks, name="residual"),
-        weights=pd.Series(w, index=stocks, name=weights.name),
+        weights=pd.Series(w, index=stocks, name=weights.name, copy=True),  # not a view of the input
         pure_portfolios=portfolios,
         r2_uncentred=_weighted_r2(r, e, w, centred=False),
         r2_centred=_weighted_r2(r, e, w, centred=True),
