@@ -112,6 +112,8 @@ def finite_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def same_labels(expected: pd.Index, actual: pd.Index, what: str, name: str) -> None:
     """Require ``actual`` to carry exactly the labels of ``expected`` (any order)."""
+    if isinstance(expected, pd.Index) and isinstance(actual, pd.Index) and expected.equals(actual):
+        return  # the common case, decided without a look-up per label
     missing = [label for label in expected if label not in actual]
     extra = [label for label in actual if label not in expected]
     if missing or extra:

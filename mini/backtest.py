@@ -31,7 +31,8 @@ def minimum_variance_weights(covariance: pd.DataFrame) -> pd.Series:
     """
     covariance = _checks.finite_frame(covariance, "covariance")
     _checks.same_labels(covariance.index, covariance.columns, "assets", "covariance columns")
-    covariance = covariance.loc[covariance.index, covariance.index]
+    if not covariance.columns.equals(covariance.index):  # .loc costs more than the solve
+        covariance = covariance.loc[covariance.index, covariance.index]
     _checks.symmetric(covariance.to_numpy(), "covariance")
     _checks.positive_definite(covariance.to_numpy(), "covariance")
     raw = np.linalg.solve(covariance.to_numpy(), np.ones(len(covariance)))

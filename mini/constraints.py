@@ -30,9 +30,10 @@ def industry_constraint(industry_weights: pd.Series, factors: Sequence[str]) -> 
     """
     weights = _checks.finite_series(industry_weights, "industry weights")
     _checks.known_labels(weights.index, pd.Index(factors), "factor")
-    row = pd.Series(0.0, index=pd.Index(factors))
-    row[weights.index] = weights.to_numpy()
-    return row.to_frame("cap-weighted industries sum to zero").T
+    factors = pd.Index(factors)
+    row = np.zeros(len(factors))
+    row[factors.get_indexer(weights.index)] = weights.to_numpy()  # by position, not through .loc
+    return pd.DataFrame(row[None, :], index=["cap-weighted industries sum to zero"], columns=factors)
 
 
 def restriction_matrix(constraints: pd.DataFrame, eliminate: Sequence[str] | None = None) -> pd.DataFrame:
@@ -53,8 +54,9 @@ def restriction_matrix(constraints: pd.DataFrame, eliminate: Sequence[str] | Non
             f"constraint(s), eliminate={eliminate}"
         )
     free = [name for name in factors if name not in eliminate]
-    c_elim = constraints[eliminate].to_numpy()
-    c_free = constraints[free].to_numpy()
+    coefficients = constraints.to_numpy()
+    c_elim = coefficients[:, factors.get_indexer(eliminate)]
+    c_free = coefficients[:, factors.get_indexer(free)]
     if np.linalg.matrix_rank(c_elim) < len(eliminate):
         raise ValueError(
             f"the constraints cannot be solved for {eliminate}: their coefficients on these "
@@ -62,10 +64,11 @@ def restriction_matrix(constraints: pd.DataFrame, eliminate: Sequence[str] | Non
         )
     # eliminated factors as a function of g; "+ 0.0" turns -0.0 into 0.0 for display
     solved = -np.linalg.solve(c_elim, c_free) + 0.0
-    restriction = pd.DataFrame(0.0, index=factors, columns=pd.Index(free))
-    restriction.loc[free, free] = np.eye(len(free))
-    restriction.loc[eliminate, free] = solved
-    return restriction
+    # filled by position in one array, rather than by label through .loc
+    values = np.zeros((len(factors), len(free)))
+    values[factors.get_indexer(free), np.arange(len(free))] = 1.0
+    values[factors.get_indexer(eliminate)] = solved
+    return pd.DataFrame(values, index=factors, columns=pd.Index(free))
 
 
 def apply_restriction(restriction: pd.DataFrame, free_returns: pd.Series) -> pd.Series:

@@ -95,7 +95,7 @@ def decompose_exposures(
     _checks.finite_array(specific_variance, "specific variance", ndim=0)
     if specific_variance < 0:
         raise ValueError(f"specific variance must be non-negative, got {specific_variance}")
-    x = exposures.reindex(factor_cov.index).to_numpy()
+    x = _checks.aligned(exposures, factor_cov.index, "factors", "exposures").to_numpy()
     fx = factor_cov.to_numpy() @ x
     return RiskDecomposition(
         exposures=pd.Series(x, index=factor_cov.index, name="exposure"),

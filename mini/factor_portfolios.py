@@ -25,7 +25,7 @@ def pure_factor_portfolios(
     exposures = _checks.finite_frame(exposures, "exposures")
     weights = _checks.finite_series(weights, "regression weights")
     _checks.same_labels(exposures.index, weights.index, "stocks", "regression weights")
-    if (weights <= 0).any():
+    if (weights.to_numpy() <= 0).any():
         raise ValueError(
             f"regression weights must be positive; not so for {list(weights.index[weights <= 0])}"
         )
@@ -37,8 +37,9 @@ def pure_factor_portfolios(
     _checks.same_labels(exposures.columns, restriction.index, "factors", "restriction matrix")
 
     x = exposures.to_numpy()
-    r = restriction.reindex(exposures.columns).to_numpy()
-    w = weights.reindex(exposures.index).to_numpy()
+    # aligned() reorders only when the labels are out of order (a copy otherwise wasted)
+    r = _checks.aligned(restriction, exposures.columns, "factors", "restriction matrix").to_numpy()
+    w = _checks.aligned(weights, exposures.index, "stocks", "regression weights").to_numpy()
     xr = x @ r
     xr_w = xr.T * w  # (XR)^T W without forming the N x N diagonal matrix
     normal = xr_w @ xr

@@ -31,7 +31,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog, minimize
 
 from mini import _checks
 
@@ -67,12 +66,12 @@ def _problem(
     _checks.same_labels(constraints.index, targets.index, "constraints", "targets")
     sigma = covariance.to_numpy()
     _checks.positive_definite(sigma, "covariance")
-    a = constraints[covariance.index].to_numpy()
+    a = _checks.aligned(constraints, covariance.index, "stocks", "constraint columns", axis=1).to_numpy()
     if np.linalg.matrix_rank(a) < a.shape[0]:
         raise ValueError(
             "the constraints are linearly dependent: some are redundant or contradict each other"
         )
-    return sigma, a, targets.reindex(constraints.index).to_numpy()
+    return sigma, a, _checks.aligned(targets, constraints.index, "constraints", "targets").to_numpy()
 
 
 def _solve_kkt(q: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +107,7 @@ def _risk_aversion(risk_aversion: float) -> float:
 def _alpha(alpha: pd.Series, stocks: pd.Index) -> np.ndarray:
     alpha = _checks.finite_series(alpha, "alpha")
     _checks.same_labels(stocks, alpha.index, "stocks", "alpha")
-    return alpha.reindex(stocks).to_numpy()
+    return _checks.aligned(alpha, stocks, "stocks", "alpha").to_numpy()
 
 
 def mean_variance(
@@ -143,7 +142,7 @@ def _bounds(lower: pd.Series, upper: pd.Series, stocks: pd.Index) -> tuple[np.nd
     for bound, name in ((lower, "lower bounds"), (upper, "upper bounds")):
         _checks.of_type(bound, pd.Series, name, "a pandas Series")
         _checks.same_labels(stocks, bound.index, "stocks", name)
-        values = bound.reindex(stocks).to_numpy(dtype=float)
+        values = _checks.aligned(bound, stocks, "stocks", name).to_numpy(dtype=float)
         if np.any(np.isnan(values)):
             raise ValueError(f"{name} contain NaN; use -inf or +inf for 'no limit'")
         arrays.append(values)
@@ -155,6 +154,10 @@ def _bounds(lower: pd.Series, upper: pd.Series, stocks: pd.Index) -> tuple[np.nd
 
 def _feasible_start(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """A point with A w = b and lo <= w <= hi, from a linear programme with no objective."""
+    # imported here, not at module level: scipy.optimize takes about a second to import,
+    # and most chapters that import this module never need it
+    from scipy.optimize import linprog
+
     limits = [(None if np.isinf(l) else l, None if np.isinf(h) else h) for l, h in zip(lo, hi, strict=True)]
     result = linprog(np.zeros(a.shape[1]), A_eq=a, b_eq=b, bounds=limits, method="highs")
     if result.status == 2:
@@ -329,7 +332,7 @@ def _per_stock(values: pd.Series, stocks: pd.Index, name: str) -> np.ndarray:
     """One finite number per stock, aligned by label."""
     values = _checks.finite_series(values, name)
     _checks.same_labels(stocks, values.index, "stocks", name)
-    return values.reindex(stocks).to_numpy(dtype=float)
+    return _checks.aligned(values, stocks, "stocks", name).to_numpy(dtype=float)
 
 
 def mean_variance_with_costs(
@@ -365,6 +368,8 @@ def mean_variance_with_costs(
     its marginal utility :math:`g_i = \alpha_i - 2\lambda(\Sigma w)_i - (A^\top\nu)_i`
     is within :math:`\pm c_i / H`: the no-trade band.
     """
+    from scipy.optimize import minimize  # lazily, as in _feasible_start
+
     sigma, a, b = _problem(covariance, constraints, targets)
     lam = _risk_aversion(risk_aversion)
     stocks = covariance.index

@@ -45,7 +45,12 @@ def weighted_r2(returns: pd.Series, residuals: pd.Series, weights: pd.Series, ce
     residuals = _checks.finite_series(residuals, "residuals")
     r = _checks.aligned(returns, weights.index, "stocks", "returns").to_numpy()
     e = _checks.aligned(residuals, weights.index, "stocks", "residuals").to_numpy()
-    w = weights.to_numpy() / weights.sum()
+    return _weighted_r2(r, e, weights.to_numpy(), centred)
+
+
+def _weighted_r2(r: np.ndarray, e: np.ndarray, weights: np.ndarray, centred: bool) -> float:
+    """:func:`weighted_r2` on aligned, already checked arrays."""
+    w = weights / weights.sum()
     centre = w @ r if centred else 0.0
     total = w @ (r - centre) ** 2
     if total == 0:
@@ -121,38 +126,49 @@ def shrunk_regression(
         else _checks.finite_series(prior_weights, "prior weights")
     )
     _checks.known_labels(prior.index, exposures.columns, "factor")
-    if (prior < 0).any():
-        raise ValueError(f"prior weights must be non-negative; negative for {list(prior.index[prior < 0])}")
-    prior = prior[prior > 0]
-    pseudo = pd.DataFrame(0.0, index=[f"(prior on {k})" for k in prior.index], columns=exposures.columns)
-    for label, factor in zip(pseudo.index, prior.index, strict=True):
-        pseudo.loc[label, factor] = 1.0
-    if pseudo.index.isin(exposures.index).any():
-        raise ValueError(f"stock names clash with the prior's pseudo-stocks {list(pseudo.index)}")
+    lam = prior.to_numpy()
+    if (lam < 0).any():
+        raise ValueError(f"prior weights must be non-negative; negative for {list(prior.index[lam < 0])}")
+    prior = prior[lam > 0]
+    # one pseudo-stock per prior: exposure one to its factor, zero to the others
+    # (assembled as arrays: pandas' per-operation cost would dominate a loop over months)
+    pseudo_stocks = pd.Index([f"(prior on {k})" for k in prior.index])
+    if pseudo_stocks.isin(exposures.index).any():
+        raise ValueError(f"stock names clash with the prior's pseudo-stocks {list(pseudo_stocks)}")
+    pseudo = np.eye(exposures.shape[1])[exposures.columns.get_indexer(prior.index)]
+    stocks = exposures.index.append(pseudo_stocks)
+    x_augmented = np.vstack([exposures.to_numpy(), pseudo])
+    w_real = _checks.aligned(weights, exposures.index, "stocks", "regression weights").to_numpy()
+    w_augmented = np.concatenate([w_real, prior.to_numpy()])
     augmented = pure_factor_portfolios(
-        pd.concat([exposures, pseudo]),
-        pd.concat([weights.reindex(exposures.index), pd.Series(prior.to_numpy(), index=pseudo.index)]),
+        pd.DataFrame(x_augmented, index=stocks, columns=exposures.columns),
+        pd.Series(w_augmented, index=stocks),
         restriction,
     )
     # the pseudo-stocks' returns are zero, so only the real stocks' columns produce f
-    return _fit_from_portfolios(exposures, returns, weights, augmented[exposures.index])
+    real = augmented.iloc[:, : len(exposures)]
+    return _fit_from_portfolios(exposures, returns, weights, real)
 
 
 def _fit_from_portfolios(
     exposures: pd.DataFrame, returns: pd.Series, weights: pd.Series, portfolios: pd.DataFrame
 ) -> CrossSectionalFit:
     """Factor returns f = P r, residuals r − X f and the weighted R² of one period."""
-    r = returns.reindex(exposures.index)
-    factor_returns = (portfolios @ r).rename("factor return")
-    residuals = (r - exposures @ factor_returns).rename("residual")
-    weights = weights.reindex(exposures.index)
+    # on aligned NumPy arrays (the inputs are checked by the caller): one regression is
+    # cheap, and pandas' per-operation cost would otherwise dominate a loop over periods
+    stocks, factors = exposures.index, exposures.columns
+    r = _checks.aligned(returns, stocks, "stocks", "returns").to_numpy()
+    w = _checks.aligned(weights, stocks, "stocks", "regression weights").to_numpy()
+    p = _checks.aligned(portfolios, factors, "factors", "portfolios")
+    f = _checks.aligned(p, stocks, "stocks", "portfolios", axis=1).to_numpy() @ r
+    e = r - exposures.to_numpy() @ f
     return CrossSectionalFit(
-        factor_returns=factor_returns,
-        residuals=residuals,
-        weights=weights,
+        factor_returns=pd.Series(f, index=factors, name="factor return"),
+        residuals=pd.Series(e, index=stocks, name="residual"),
+        weights=pd.Series(w, index=stocks, name=weights.name, copy=True),  # not a view of the input
         pure_portfolios=portfolios,
-        r2_uncentred=weighted_r2(r, residuals, weights, centred=False),
-        r2_centred=weighted_r2(r, residuals, weights, centred=True),
+        r2_uncentred=_weighted_r2(r, e, w, centred=False),
+        r2_centred=_weighted_r2(r, e, w, centred=True),
     )
 
 

@@ -118,4 +118,4 @@ class RiskModel:
         """Weights as an array in the model's stock order, after checking labels and values."""
         weights = _checks.finite_series(weights, name)
         _checks.same_labels(self.stocks, weights.index, "stocks", name)
-        return weights.reindex(self.stocks).to_numpy()
+        return _checks.aligned(weights, self.stocks, "stocks", name).to_numpy(copy=True)  # the caller's own

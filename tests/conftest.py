@@ -22,6 +22,15 @@ settings.register_profile("ci", derandomize=True, deadline=None, max_examples=30
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=300, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# nbval's kernels inherit this environment. With several workers, each running a chapter's
+# kernel, one BLAS thread per kernel keeps them from competing for the same cores, as in the
+# build's parallel execution (_ext/book_site/execute.py): OpenBLAS threads spinning on a busy
+# machine made chapter 11's 500-stock solves take three times the CPU. (This process has
+# loaded NumPy already, so the unit tests keep their threads.)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+
 
 @pytest.fixture(scope="session")
 def mm() -> MiniModel:

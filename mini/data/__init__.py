@@ -103,8 +103,13 @@ def _month_end(dates: pd.Series | pd.Index) -> pd.DatetimeIndex:
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Float columns, index named ``date``, oldest first, no duplicate dates."""
+    """Float columns, index named ``date``, oldest first, no duplicate dates.
+
+    The values are held as one float array: a file read column by column gives one
+    block per column, and every later slice or ``to_numpy`` would copy them together.
+    """
     frame = frame.astype(float).sort_index()
+    frame = pd.DataFrame(frame.to_numpy(), index=frame.index, columns=frame.columns)
     frame.index.name = "date"
     if frame.index.has_duplicates:
         raise ValueError("the bundled file has duplicate dates")
