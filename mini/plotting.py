@@ -72,9 +72,12 @@ def _crowded(labels: list[str], max_upright: int) -> bool:
     return len(labels) > max_upright or sum(len(label) for label in labels) > 60
 
 
-def _finish_bars(ax: plt.Axes, title: str, percent: bool, labels: list[str], max_upright: int) -> None:
+def _finish_bars(
+    ax: plt.Axes, title: str, percent: bool, labels: list[str], max_upright: int, zero_line: bool = True
+) -> None:
     """Zero line, title, percent axis, and slanted labels when they would not fit upright."""
-    ax.axhline(0, color="black", linewidth=0.8)
+    if zero_line:
+        ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(title)
     if percent:
         ax.yaxis.set_major_formatter(TickPercentFormatter())
@@ -334,16 +337,27 @@ def scree_chart(
     title: str,
     edges: Mapping[str, float] | None = None,
     size: tuple[float, float] = (6.8, 3.2),
+    log: bool = False,
+    ylabel: str = "eigenvalue",
 ) -> Figure:
     """Eigenvalues as bars in the order given, with a dashed horizontal line (and legend
-    entry) for each of ``edges`` (label -> level), such as Marchenko–Pastur noise edges."""
+    entry) for each of ``edges`` (label -> level), such as Marchenko–Pastur noise edges.
+
+    ``log=True`` draws the value axis on a log scale, so that one dominant eigenvalue
+    (the market's) does not flatten the others against the edges; it needs positive
+    eigenvalues."""
     eigenvalues = _checks.finite_series(eigenvalues, "eigenvalues")
     if eigenvalues.empty:
         raise ValueError("no eigenvalues to draw")
+    if log and (eigenvalues <= 0).any():
+        raise ValueError("a log axis needs positive eigenvalues")
     labels = [str(i) for i in eigenvalues.index]
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         ax.bar(labels, eigenvalues.to_numpy(), color=POSITIVE)
+        if log:
+            ax.set_yscale("log")
+        ax.set_ylabel(ylabel)
         styles = ["--", ":", "-."]
         for j, (label, level) in enumerate((edges or {}).items()):
             _checks.finite_array([level], f"edge {label!r}")
@@ -352,7 +366,7 @@ def scree_chart(
             )
         if edges:
             ax.legend(frameon=False)
-        _finish_bars(ax, title, False, labels, max_upright=8)
+        _finish_bars(ax, title, False, labels, max_upright=8, zero_line=not log)
     plt.close(fig)
     return fig
 
