@@ -235,3 +235,15 @@ def test_line_chart_over_integer_periods_has_integer_ticks_and_its_legend_below(
     assert (
         legend.get_window_extent().y1 <= fig.axes[0].get_window_extent().y0
     )  # under the axes, not on the lines
+
+
+def test_rounding_gap_compares_printed_parts_with_the_printed_total():
+    from mini.book import rounding_gap
+
+    # 0.3333% x 3 prints as 0.333% three times (0.999%) but the total as 1.000%
+    assert rounding_gap([1 / 300] * 3, 0.01, ".3%") == -0.001
+    assert rounding_gap([0.25, 0.5], 0.75, ".2f") == 0.0
+    with pytest.raises(ValueError, match="spec"):
+        rounding_gap([1.0], 1.0, ".2e")
+    with pytest.raises(ValueError, match="finite"):
+        rounding_gap([float("nan")], 1.0, ".2f")
