@@ -332,6 +332,67 @@ def curve_chart(
     return fig
 
 
+def frontier_chart(
+    curves: Mapping[str, pd.Series],
+    title: str,
+    breakpoints: Mapping[str, float] | None = None,
+    points: Mapping[str, tuple[float, float]] | None = None,
+    size: tuple[float, float] = (7.6, 3.6),
+) -> Figure:
+    """Efficient frontiers in two panels: expected return against risk (left, with
+    ``points`` marked), and the ratio of the two, the information ratio, against risk
+    (right). A frontier that is a straight line through the origin is flat on the right,
+    so where a limit bends a frontier, however slightly, its curve visibly leaves the
+    flat line there. ``breakpoints`` (label -> risk) are drawn as dotted vertical lines
+    in both panels. Each curve is a Series of expected returns indexed by risk, both
+    decimals; the risks must be positive."""
+    if not curves:
+        raise ValueError("curves is empty: nothing to draw")
+    checked = {name: _checks.finite_series(curve, f"curve {name!r}") for name, curve in curves.items()}
+    for name, curve in checked.items():
+        risk = curve.index.to_numpy(dtype=float)
+        _checks.finite_array(risk, f"x values of curve {name!r}")
+        if (risk <= 0).any():
+            raise ValueError(f"curve {name!r} has a non-positive risk, so no ratio")
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=size, layout="constrained")
+        for j, (name, curve) in enumerate(checked.items()):
+            risk = curve.index.to_numpy(dtype=float)
+            colour = SERIES_COLOURS[j % len(SERIES_COLOURS)]
+            left.plot(risk, curve.to_numpy(), label=str(name), color=colour, linewidth=1.6)
+            right.plot(risk, curve.to_numpy() / risk, color=colour, linewidth=1.6)
+        for label, (x, y) in (points or {}).items():
+            _checks.finite_array([x, y], f"point {label!r}")
+            left.plot([x], [y], marker="o", color=NEGATIVE, markersize=5, zorder=3)
+            left.annotate(str(label), (x, y), textcoords="offset points", xytext=(8, -12), fontsize=9)
+        for j, (label, x) in enumerate((breakpoints or {}).items()):
+            _checks.finite_array([x], f"breakpoint {label!r}")
+            for ax in (left, right):
+                ax.axvline(x, color=NEUTRAL, linestyle=":", linewidth=1.0)
+            right.annotate(
+                str(label),
+                (x, 0.0),
+                xycoords=("data", "axes fraction"),
+                textcoords="offset points",
+                xytext=(3, 4 + 11 * j),
+                fontsize=8,
+                color=NEUTRAL,
+            )
+        left.set_title("expected active return")
+        right.set_title("information ratio (return / risk)")
+        for ax in (left, right):
+            ax.set_xlabel("tracking error")
+            ax.xaxis.set_major_formatter(TickPercentFormatter())
+        left.yaxis.set_major_formatter(TickPercentFormatter())
+        right.set_ylabel("information ratio")
+        left.set_ylabel("per year")
+        fig.suptitle(title)
+        if len(checked) > 1:
+            left.legend(frameon=False, fontsize=8)
+    plt.close(fig)
+    return fig
+
+
 def scree_chart(
     eigenvalues: pd.Series,
     title: str,

@@ -247,3 +247,18 @@ def test_rounding_gap_compares_printed_parts_with_the_printed_total():
         rounding_gap([1.0], 1.0, ".2e")
     with pytest.raises(ValueError, match="finite"):
         rounding_gap([float("nan")], 1.0, ".2f")
+
+
+def test_frontier_chart_shows_the_ratio_so_a_bend_is_visible():
+    from mini.plotting import frontier_chart
+
+    risk = np.array([0.01, 0.02, 0.03, 0.04])
+    straight = pd.Series(0.2 * risk, index=risk)
+    bent = pd.Series(np.minimum(0.2 * risk, 0.005 + 0.05 * risk), index=risk)
+    fig = frontier_chart({"free": straight, "capped": bent}, "frontiers", breakpoints={"cap": 0.0333})
+    left, right = fig.axes
+    ratios = [line.get_ydata() for line in right.get_lines() if line.get_linestyle() == "-"]
+    assert np.allclose(ratios[0], 0.2) and ratios[1][-1] < 0.2  # flat, then bent below
+    assert [line.get_xdata()[0] for line in left.get_lines() if line.get_linestyle() == ":"] == [0.0333]
+    with pytest.raises(ValueError, match="non-positive risk"):
+        frontier_chart({"bad": pd.Series([0.0], index=[0.0])}, "bad")
