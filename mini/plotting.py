@@ -7,7 +7,7 @@ site is read in dark mode.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -165,30 +165,55 @@ def grouped_bars(
     ylabel: str = "",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.4),
+    separate: Sequence[str] = (),
 ) -> Figure:
-    """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column."""
+    """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column.
+
+    Rows named in ``separate`` are drawn in a panel of their own on the left, with their
+    own scale, so that one large group (say a market block of 80%) does not flatten the
+    small ones that the text discusses."""
     frame = _checks.finite_frame(frame, "frame")
     if frame.empty:
         raise ValueError("frame has no rows or no columns to draw")
-    with plt.rc_context(STYLE):
-        fig, ax = _new_figure(size)
-        n_series = frame.shape[1]
+    unknown = [row for row in separate if row not in frame.index]
+    if unknown:
+        raise ValueError(f"separate names rows {unknown} that the frame does not have")
+    rest = frame.drop(index=list(separate))
+    if separate and rest.empty:
+        raise ValueError("separate takes every row: nothing left for the main panel")
+    n_series = frame.shape[1]
+    colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
+
+    def draw(ax: plt.Axes, part: pd.DataFrame, panel_title: str, legend: bool) -> None:
         width = 0.8 / n_series
-        positions = np.arange(frame.shape[0])
-        colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
-        for j, column in enumerate(frame.columns):
+        positions = np.arange(part.shape[0])
+        for j, column in enumerate(part.columns):
             offset = (j - (n_series - 1) / 2) * width
             ax.bar(
                 positions + offset,
-                frame[column].to_numpy(),
+                part[column].to_numpy(),
                 width=width,
                 label=str(column),
                 color=colours[j % len(colours)],
             )
-        ax.set_xticks(positions, [str(i) for i in frame.index])
-        ax.set_ylabel(ylabel)
-        ax.legend(frameon=False)
-        _finish_bars(ax, title, percent, [str(i) for i in frame.index], max_upright=8)
+        ax.set_xticks(positions, [str(i) for i in part.index])
+        if legend:
+            ax.legend(frameon=False)
+        _finish_bars(ax, panel_title, percent, [str(i) for i in part.index], max_upright=8)
+
+    with plt.rc_context(STYLE):
+        if not separate:
+            fig, ax = _new_figure(size)
+            draw(ax, frame, title, legend=True)
+            ax.set_ylabel(ylabel)
+        else:
+            fig, (left, right) = plt.subplots(
+                1, 2, figsize=size, layout="constrained", width_ratios=[len(separate), len(rest)]
+            )
+            draw(left, frame.loc[list(separate)], "", legend=False)
+            draw(right, rest, "", legend=True)
+            left.set_ylabel(ylabel)
+            fig.suptitle(title)
     plt.close(fig)
     return fig
 

@@ -262,3 +262,20 @@ def test_frontier_chart_shows_the_ratio_so_a_bend_is_visible():
     assert [line.get_xdata()[0] for line in left.get_lines() if line.get_linestyle() == ":"] == [0.0333]
     with pytest.raises(ValueError, match="non-positive risk"):
         frontier_chart({"bad": pd.Series([0.0], index=[0.0])}, "bad")
+
+
+def test_grouped_bars_can_draw_a_large_group_in_its_own_panel():
+    from mini.plotting import grouped_bars
+
+    frame = pd.DataFrame(
+        {"before": [0.8, 0.002, 0.1], "after": [0.01, 0.03, 0.1]}, index=["Market", "Styles", "Specific"]
+    )
+    fig = grouped_bars(frame, "blocks", separate=["Market"])
+    left, right = fig.axes
+    assert [t.get_text() for t in left.get_xticklabels()] == ["Market"]
+    assert [t.get_text() for t in right.get_xticklabels()] == ["Styles", "Specific"]
+    assert right.get_ylim()[1] < 0.2  # the small groups get their own scale
+    with pytest.raises(ValueError, match="does not have"):
+        grouped_bars(frame, "blocks", separate=["Size"])
+    with pytest.raises(ValueError, match="nothing left"):
+        grouped_bars(frame, "blocks", separate=list(frame.index))
