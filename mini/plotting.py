@@ -92,12 +92,21 @@ def bar_chart(
     ylabel: str = "",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.2),
+    lines: Mapping[str, float] | None = None,
 ) -> Figure:
-    """Vertical bars, blue for positive and red for negative values, labelled by the index."""
+    """Vertical bars, blue for positive and red for negative values, labelled by the index.
+
+    ``lines`` (label -> level) adds a dashed horizontal line, with a legend entry, at
+    each level: the edges of a confidence band, say."""
     values = _checks.finite_series(values, "values")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         ax.bar([str(i) for i in values.index], values.to_numpy(), color=_sign_colours(values))
+        for label, level in (lines or {}).items():
+            _checks.finite_array([level], f"line {label!r}")
+            ax.axhline(level, color=NEUTRAL, linestyle="--", linewidth=1.0, label=str(label))
+        if lines:
+            ax.legend(frameon=False)
         ax.set_ylabel(ylabel)
         _finish_bars(ax, title, percent, [str(i) for i in values.index], max_upright=8)
     plt.close(fig)

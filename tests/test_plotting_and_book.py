@@ -279,3 +279,12 @@ def test_grouped_bars_can_draw_a_large_group_in_its_own_panel():
         grouped_bars(frame, "blocks", separate=["Size"])
     with pytest.raises(ValueError, match="nothing left"):
         grouped_bars(frame, "blocks", separate=list(frame.index))
+
+
+def test_bar_chart_draws_band_lines():
+    values = pd.Series([0.05, -0.1], index=["A", "B"])
+    fig = bar_chart(values, "bars", percent=False, lines={"upper": 0.2, "lower": -0.2})
+    ax = fig.axes[0]
+    dashed = sorted(line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--")
+    assert dashed == [-0.2, 0.2]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["upper", "lower"]
