@@ -7,7 +7,8 @@
 # Others: make serve (the site on localhost:8000), make lab (JupyterLab on the chapters),
 # make pdf (the PDF edition; needs TeX Live), make benchmark (build and test timings),
 # make mutation [MODULE=covariance] (mutation score of `mini`), make hypothesis-explore.
-# make screenshots (every page photographed into _build/screenshots), make lint.
+# make screenshots (every page photographed into _build/screenshots), make lint,
+# make format-chapters (the chapters' code wrapped to the page's 80 characters).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -31,6 +32,7 @@ TEST_PATHS := tests/browser/test_pages.py
 endif
 
 .PHONY: book test lint unit site-tests screenshots notebooks env serve lab pdf pdf-deps pdf-check \
+	format-chapters \
 	benchmark clean mutation hypothesis-explore
 
 # Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
@@ -58,6 +60,14 @@ test: lint book
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The chapters' code cells (hidden ones too) formatted by ruff at the width of the page's
+# text column, 80 characters (tests/test_chapter_code.py checks the width). jupytext hands
+# ruff the code and writes it back, leaving the Markdown, front matter and cell options
+# as they are. Long strings and comments a formatter cannot wrap are wrapped by hand.
+format-chapters: $(STAMP)
+	$(BIN)/jupytext --quiet --pipe \
+		"$(BIN)/ruff format --isolated --line-length 80 --target-version py311 {}" chapters/*.md
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q --ignore=tests/browser --ignore=tests/test_site_build.py

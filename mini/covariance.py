@@ -54,6 +54,32 @@ def sample_covariance(returns: pd.DataFrame) -> pd.DataFrame:
     return returns.cov(ddof=1)
 
 
+def trailing_covariance(returns: pd.DataFrame, before: object, window: int) -> pd.DataFrame:
+    r"""The sample covariance of the ``window`` periods just before period ``before``:
+
+    .. math:: \hat F_\tau = \frac{1}{W-1} \sum_{t=\tau-W}^{\tau-1}
+       (f_t - \bar f)(f_t - \bar f)^\top, \qquad
+       \bar f = \frac{1}{W} \sum_{t=\tau-W}^{\tau-1} f_t ,
+
+    where :math:`\tau` is the row labelled ``before`` and W is ``window``. Period
+    :math:`\tau` itself is left out: this is what a forecaster could have estimated at
+    the end of the previous period, so it can be set against what :math:`\tau` brought.
+    """
+    returns = _history(returns)
+    window = _checks.whole(window, "window", 2)
+    try:
+        end = returns.index.get_loc(before)
+    except (KeyError, TypeError):
+        raise ValueError(f"period {before!r} is not in the factor returns") from None
+    if not isinstance(end, int):
+        raise ValueError(f"{before!r} does not name a single period of the factor returns")
+    if end < window:
+        raise ValueError(
+            f"a {window}-period window needs {window} periods before {before!r}, there are {end}"
+        )
+    return sample_covariance(returns.iloc[end - window : end])
+
+
 def _weighted_cov(values: np.ndarray, weights: np.ndarray, demean: bool) -> np.ndarray:
     centred = values - weights @ values if demean else values
     return (centred * weights[:, None]).T @ centred

@@ -69,6 +69,31 @@ def rolling_bias(z: pd.Series, window: int) -> pd.Series:
     return z.rolling(window).std(ddof=1).dropna().rename("rolling bias")
 
 
+def share_outside_bias_band(z: pd.Series | pd.DataFrame, window: int) -> float | pd.Series:
+    r"""Share of rolling windows whose bias statistic falls outside the band of
+    :func:`bias_band` for a window of that length:
+
+    .. math:: \frac{1}{T - w + 1} \sum_{\tau = w}^{T}
+       \mathbf{1}\Big[\,|b_\tau - 1| > \sqrt{2/w}\,\Big]
+
+    with :math:`w` = ``window`` and :math:`b_\tau` the bias statistic (sample standard
+    deviation, ddof 1) of the w outcomes ending at period τ, as in :func:`rolling_bias`.
+    For correct forecasts of normal outcomes about 5% of windows fall outside; windows
+    overlap, so the share is noisy, and fat tails raise it even for correct forecasts.
+    A frame gives one share per column.
+    """
+    frame = z.to_frame() if isinstance(z, pd.Series) else z
+    frame = _checks.finite_frame(frame, "standardised returns")
+    _checks.oldest_first(frame, "standardised returns")
+    window = _checks.whole(window, "window", 2)
+    if not 2 <= window <= len(frame):
+        raise ValueError(f"window must be between 2 and the number of periods ({len(frame)}), got {window}")
+    rolling = frame.rolling(window).std(ddof=1).iloc[window - 1 :]
+    low, high = bias_band(window)
+    share = ((rolling < low) | (rolling > high)).mean().rename("share outside band")
+    return float(share.iloc[0]) if isinstance(z, pd.Series) else share
+
+
 def q_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
     r"""Mean of :math:`z^2 - \ln z^2`, a loss that is smallest (one) at :math:`z^2 = 1`
     and punishes over- and under-forecasting alike, period by period. For correct

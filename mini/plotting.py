@@ -3,6 +3,12 @@
 Every function returns a matplotlib ``Figure`` (closed, so notebooks do not also
 display it) for the chapter to glue. White backgrounds keep figures legible when the
 site is read in dark mode.
+
+Every axis a reader must read a number from takes a label, with its unit ("tracking
+error (annual)", "weight (multiple of capital)"). Simulated histories are drawn against
+the simulation's own clock (``line_chart(..., simulated_periods=market.periods)``:
+month or day 1, 2, ...), never against the calendar dates the simulation indexes them
+by, which would read as real data.
 """
 
 from __future__ import annotations
@@ -73,12 +79,22 @@ def _crowded(labels: list[str], max_upright: int) -> bool:
 
 
 def _finish_bars(
-    ax: plt.Axes, title: str, percent: bool, labels: list[str], max_upright: int, zero_line: bool = True
+    ax: plt.Axes,
+    title: str,
+    percent: bool,
+    labels: list[str],
+    max_upright: int,
+    xlabel: str = "",
+    ylabel: str = "",
+    zero_line: bool = True,
 ) -> None:
-    """Zero line, title, percent axis, and slanted labels when they would not fit upright."""
+    """Zero line, title, axis labels, percent axis, and slanted labels when they would not
+    fit upright."""
     if zero_line:
         ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if percent:
         ax.yaxis.set_major_formatter(TickPercentFormatter())
     if _crowded(labels, max_upright):
@@ -92,6 +108,7 @@ def bar_chart(
     ylabel: str = "",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.2),
+    xlabel: str = "",
     lines: Mapping[str, float] | None = None,
 ) -> Figure:
     """Vertical bars, blue for positive and red for negative values, labelled by the index.
@@ -107,8 +124,7 @@ def bar_chart(
             ax.axhline(level, color=NEUTRAL, linestyle="--", linewidth=1.0, label=str(label))
         if lines:
             ax.legend(frameon=False)
-        ax.set_ylabel(ylabel)
-        _finish_bars(ax, title, percent, [str(i) for i in values.index], max_upright=8)
+        _finish_bars(ax, title, percent, [str(i) for i in values.index], 8, xlabel, ylabel)
     plt.close(fig)
     return fig
 
@@ -119,6 +135,8 @@ def waterfall(
     total_label: str = "Total",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.4),
+    ylabel: str = "",
+    xlabel: str = "",
 ) -> Figure:
     """Each part as a floating bar that starts where the previous one ended, then the total."""
     parts = _checks.finite_series(parts, "parts")
@@ -139,15 +157,22 @@ def waterfall(
         high = max(0.0, float(starts.max()), float(ends.max()))
         pad = 0.06 * (high - low) if high > low else 1.0
         ax.set_ylim(low - pad if low < 0 else 0.0, high + pad if high > 0 else 0.0)
-        _finish_bars(ax, title, percent, labels, max_upright=9)
+        _finish_bars(ax, title, percent, labels, 9, xlabel, ylabel)
     plt.close(fig)
     return fig
 
 
 def heatmap(
-    frame: pd.DataFrame, title: str, fmt: str = "{:.2f}", size: tuple[float, float] = (6.4, 4.2)
+    frame: pd.DataFrame,
+    title: str,
+    fmt: str = "{:.2f}",
+    size: tuple[float, float] = (6.4, 4.2),
+    xlabel: str = "",
+    ylabel: str = "",
+    colorbar_label: str = "",
 ) -> Figure:
-    """A diverging colour map centred on zero, with each cell's value written in it."""
+    """A diverging colour map centred on zero, with each cell's value written in it;
+    ``colorbar_label`` names the values (and their unit) beside the colour bar."""
     frame = _checks.finite_frame(frame, "frame")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
@@ -162,8 +187,10 @@ def heatmap(
         for (row, col), value in np.ndenumerate(frame.to_numpy()):
             shade = "white" if abs(value) > 0.6 * limit else "black"
             ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=8, color=shade)
-        fig.colorbar(image, ax=ax, shrink=0.8)
+        fig.colorbar(image, ax=ax, shrink=0.8, label=colorbar_label)
         ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
     plt.close(fig)
     return fig
 
@@ -174,9 +201,15 @@ def grouped_bars(
     ylabel: str = "",
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.4),
+    xlabel: str = "",
+    band: tuple[float, float] | None = None,
+    band_label: str = "band",
     separate: Sequence[str] = (),
 ) -> Figure:
     """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column.
+
+    ``band`` (low, high) shades that horizontal range behind the bars, with its own legend
+    entry ``band_label``: for instance the range a test statistic of a correct model falls in.
 
     Rows named in ``separate`` are drawn in a panel of their own on the left, with their
     own scale, so that one large group (say a market block of 80%) does not flatten the
@@ -184,6 +217,10 @@ def grouped_bars(
     frame = _checks.finite_frame(frame, "frame")
     if frame.empty:
         raise ValueError("frame has no rows or no columns to draw")
+    if band is not None:
+        low, high = _checks.finite_array(band, "band", ndim=1)
+        if len(band) != 2 or not low < high:
+            raise ValueError(f"band must be (low, high) with low < high, got {tuple(band)}")
     unknown = [row for row in separate if row not in frame.index]
     if unknown:
         raise ValueError(f"separate names rows {unknown} that the frame does not have")
@@ -193,7 +230,9 @@ def grouped_bars(
     n_series = frame.shape[1]
     colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
 
-    def draw(ax: plt.Axes, part: pd.DataFrame, panel_title: str, legend: bool) -> None:
+    def draw(
+        ax: plt.Axes, part: pd.DataFrame, panel_title: str, legend: bool, x_label: str, y_label: str
+    ) -> None:
         width = 0.8 / n_series
         positions = np.arange(part.shape[0])
         for j, column in enumerate(part.columns):
@@ -205,23 +244,23 @@ def grouped_bars(
                 label=str(column),
                 color=colours[j % len(colours)],
             )
+        if band is not None:
+            ax.axhspan(low, high, color=NEUTRAL, alpha=0.25, linewidth=0, zorder=0, label=band_label)
         ax.set_xticks(positions, [str(i) for i in part.index])
         if legend:
             ax.legend(frameon=False)
-        _finish_bars(ax, panel_title, percent, [str(i) for i in part.index], max_upright=8)
+        _finish_bars(ax, panel_title, percent, [str(i) for i in part.index], 8, x_label, y_label)
 
     with plt.rc_context(STYLE):
         if not separate:
             fig, ax = _new_figure(size)
-            draw(ax, frame, title, legend=True)
-            ax.set_ylabel(ylabel)
+            draw(ax, frame, title, True, xlabel, ylabel)
         else:
             fig, (left, right) = plt.subplots(
                 1, 2, figsize=size, layout="constrained", width_ratios=[len(separate), len(rest)]
             )
-            draw(left, frame.loc[list(separate)], "", legend=False)
-            draw(right, rest, "", legend=True)
-            left.set_ylabel(ylabel)
+            draw(left, frame.loc[list(separate)], "", False, xlabel, ylabel)
+            draw(right, rest, "", True, xlabel, ylabel)
             fig.suptitle(title)
     plt.close(fig)
     return fig
@@ -234,19 +273,35 @@ def line_chart(
     percent: bool = True,
     shade: pd.Series | None = None,
     size: tuple[float, float] = (6.8, 3.4),
+    xlabel: str = "",
+    simulated_periods: pd.Index | None = None,
 ) -> Figure:
     """One line per column against the index; ``shade`` (booleans on the same index) greys
-    out the periods where it is True, for example crisis regimes."""
+    out the periods where it is True, for example crisis regimes.
+
+    For a simulated history pass the simulation's periods as ``simulated_periods``: each
+    row is then drawn at its position in them (1 for the simulation's first period), so
+    the x axis counts months or days of the simulation instead of showing the calendar
+    dates the simulation indexes its periods by. Label it with ``xlabel`` ("month of the
+    simulation"); without one it reads "period of the simulation".
+    """
     frame = _checks.finite_frame(frame, "frame")
+    x = frame.index
+    if simulated_periods is not None:
+        position = pd.Index(simulated_periods).get_indexer(frame.index)
+        if (position < 0).any():
+            raise ValueError("simulated_periods must contain every row of the frame")
+        x = pd.Index(position + 1)
+        xlabel = xlabel or "period of the simulation"
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         for column in frame.columns:
-            ax.plot(frame.index, frame[column].to_numpy(), label=str(column), linewidth=1.4)
+            ax.plot(x, frame[column].to_numpy(), label=str(column), linewidth=1.4)
         if shade is not None:
             flags = shade.reindex(frame.index).fillna(False).to_numpy(dtype=bool)
             # one band per run of flagged periods, reaching to the start of the next period
             # so that a single flagged period is visible too
-            edges = list(frame.index) + [frame.index[-1]]
+            edges = list(x) + [x[-1]]
             start = None
             for i, flagged in enumerate(list(flags) + [False]):
                 if flagged and start is None:
@@ -255,10 +310,11 @@ def line_chart(
                     ax.axvspan(edges[start], edges[i], color=NEUTRAL, alpha=0.2, linewidth=0)
                     start = None
         ax.set_title(title)
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if percent:
             ax.yaxis.set_major_formatter(TickPercentFormatter())
-        if pd.api.types.is_integer_dtype(frame.index):
+        if pd.api.types.is_integer_dtype(x):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # periods or ranks, not 2.5
         if frame.shape[1] > 1:
             # under the plot: a line chart's lines can fill any corner of the axes
@@ -415,11 +471,11 @@ def frontier_chart(
         left.set_title("expected active return")
         right.set_title("information ratio (return / risk)")
         for ax in (left, right):
-            ax.set_xlabel("tracking error")
+            ax.set_xlabel("tracking error (annual)")
             ax.xaxis.set_major_formatter(TickPercentFormatter())
         left.yaxis.set_major_formatter(TickPercentFormatter())
-        right.set_ylabel("information ratio")
-        left.set_ylabel("per year")
+        right.set_ylabel("information ratio (return per unit of risk)")
+        left.set_ylabel("expected active return (annual)")
         fig.suptitle(title)
         if len(checked) > 1:
             left.legend(frameon=False, fontsize=8)
@@ -432,8 +488,9 @@ def scree_chart(
     title: str,
     edges: Mapping[str, float] | None = None,
     size: tuple[float, float] = (6.8, 3.2),
-    log: bool = False,
+    xlabel: str = "",
     ylabel: str = "eigenvalue",
+    log: bool = False,
 ) -> Figure:
     """Eigenvalues as bars in the order given, with a dashed horizontal line (and legend
     entry) for each of ``edges`` (label -> level), such as Marchenko–Pastur noise edges.
@@ -452,7 +509,6 @@ def scree_chart(
         ax.bar(labels, eigenvalues.to_numpy(), color=POSITIVE)
         if log:
             ax.set_yscale("log")
-        ax.set_ylabel(ylabel)
         styles = ["--", ":", "-."]
         for j, (label, level) in enumerate((edges or {}).items()):
             _checks.finite_array([level], f"edge {label!r}")
@@ -461,7 +517,7 @@ def scree_chart(
             )
         if edges:
             ax.legend(frameon=False)
-        _finish_bars(ax, title, False, labels, max_upright=8, zero_line=not log)
+        _finish_bars(ax, title, False, labels, 8, xlabel, ylabel, zero_line=not log)
     plt.close(fig)
     return fig
 
@@ -471,10 +527,12 @@ def panel_bars(
     title: str,
     percent_columns: tuple[str, ...] = (),
     size: tuple[float, float] = (7.2, 3.4),
+    ylabel: str = "",
 ) -> Figure:
     """One panel of horizontal bars per column of ``frame``, side by side, sharing the row
     labels (read across a row to follow one item through the columns); blue for positive
-    and red for negative values, percent ticks for the columns in ``percent_columns``."""
+    and red for negative values, percent ticks for the columns in ``percent_columns``.
+    Each panel is titled by its column (name the unit there); ``ylabel`` names the rows."""
     frame = _checks.finite_frame(frame, "frame")
     if frame.empty:
         raise ValueError("frame has no rows or no columns to draw")
@@ -495,6 +553,7 @@ def panel_bars(
                 ax.xaxis.set_major_formatter(TickPercentFormatter())
             ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
         axes[0].set_yticks(positions, labels)
+        axes[0].set_ylabel(ylabel)
         axes[0].invert_yaxis()
         fig.suptitle(title, fontsize=11)
     plt.close(fig)

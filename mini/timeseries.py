@@ -58,6 +58,32 @@ def time_series_betas(asset_returns: pd.DataFrame, factor_returns: pd.DataFrame)
     )
 
 
+def vasicek_weights(
+    betas: pd.Series, standard_errors: pd.Series, prior_std: float | None = None
+) -> pd.Series:
+    r"""The weight each beta keeps on its own estimate under Vasicek shrinkage,
+
+    .. math:: w_i = \frac{\sigma_p^2}{\sigma_p^2 + s_i^2} ,
+
+    with :math:`s_i` the standard error of :math:`\hat\beta_i` and :math:`\sigma_p` the
+    prior's standard deviation; by default the cross-sectional dispersion of the betas
+    net of estimation noise, :math:`\sigma_p^2 = \operatorname{var}(\hat\beta)
+    - \overline{s^2}` (ddof 1, floored at 1e-12). A weight near one leaves the
+    estimate alone; near zero replaces it by the prior mean.
+    """
+    betas = _checks.finite_series(betas, "betas")
+    se = _checks.finite_series(standard_errors, "standard errors")
+    _checks.same_labels(betas.index, se.index, "assets", "standard errors")
+    se = se.reindex(betas.index)
+    if (se <= 0).any():
+        raise ValueError("standard errors must be positive")
+    if prior_std is None:
+        prior_var = max(float(betas.var(ddof=1) - np.mean(se**2)), 1e-12)
+    else:
+        prior_var = _checks.positive(prior_std, "prior standard deviation") ** 2
+    return (prior_var / (prior_var + se**2)).rename("weight on own estimate")
+
+
 def shrink_betas(
     betas: pd.Series,
     standard_errors: pd.Series,
@@ -70,20 +96,12 @@ def shrink_betas(
        + \frac{s_i^2}{\sigma_p^2 + s_i^2}\,\mu_p
 
     Noisy estimates (large :math:`s_i`) move furthest. By default the prior is the
-    cross-section: mean of the betas and their dispersion net of estimation noise.
+    cross-section: mean of the betas and their dispersion net of estimation noise
+    (the weights are :func:`vasicek_weights`).
     """
-    betas = _checks.finite_series(betas, "betas")
-    se = _checks.finite_series(standard_errors, "standard errors")
-    _checks.same_labels(betas.index, se.index, "assets", "standard errors")
-    se = se.reindex(betas.index)
-    if (se <= 0).any():
-        raise ValueError("standard errors must be positive")
+    weight = vasicek_weights(betas, standard_errors, prior_std)
+    betas = betas.reindex(weight.index)
     mean = float(betas.mean()) if prior_mean is None else _checks.number(prior_mean, "prior mean")
-    if prior_std is None:
-        prior_var = max(float(betas.var(ddof=1) - np.mean(se**2)), 1e-12)
-    else:
-        prior_var = _checks.positive(prior_std, "prior standard deviation") ** 2
-    weight = prior_var / (prior_var + se**2)
     return (weight * betas + (1 - weight) * mean).rename("shrunk beta")
 
 

@@ -22,6 +22,7 @@ from mini.covariance import (
     newey_west_covariance,
     sample_covariance,
     shrink_covariance,
+    trailing_covariance,
     volatility_regime_adjustment,
 )
 from mini.simulation import simulate_market
@@ -350,3 +351,32 @@ def test_constant_correlation_target_of_one_and_two_factors():
         ValueError, match=r"^covariance has a non-positive variance on its diagonal, for \[0\]$"
     ):
         shrink_covariance(pd.DataFrame([[0.0, 0.0], [0.0, 0.01]]), 0.5)
+
+
+def test_trailing_covariance_uses_only_the_window_before_the_period():
+    dates = pd.date_range("2000-01-31", periods=30, freq="ME")
+    f = pd.DataFrame(np.random.default_rng(4).normal(size=(30, 3)), index=dates, columns=list("abc"))
+    got = trailing_covariance(f, dates[20], window=12)
+    rows = f.to_numpy()[8:20]  # periods 8..19: the twelve before period 20
+    centred = rows - rows.mean(axis=0)
+    np.testing.assert_allclose(got.to_numpy(), centred.T @ centred / 11, rtol=1e-13)
+    assert list(got.index) == list("abc") and list(got.columns) == list("abc")
+    changed = f.copy()
+    changed.iloc[20:] = 99.0  # the period itself and later ones do not enter
+    pd.testing.assert_frame_equal(trailing_covariance(changed, dates[20], 12), got)
+    assert np.allclose(trailing_covariance(f, dates[12], 12), f.iloc[:12].cov())
+
+
+def test_trailing_covariance_bad_input():
+    dates = pd.date_range("2000-01-31", periods=30, freq="ME")
+    f = pd.DataFrame(np.random.default_rng(4).normal(size=(30, 2)), index=dates, columns=["a", "b"])
+    with pytest.raises(ValueError, match="needs 12 periods before .* there are 11"):
+        trailing_covariance(f, dates[11], 12)
+    with pytest.raises(ValueError, match="is not in the factor returns"):
+        trailing_covariance(f, pd.Timestamp("1999-12-31"), 12)
+    with pytest.raises(ValueError, match="does not name a single period"):
+        trailing_covariance(f, "2001-05", 3)
+    with pytest.raises(ValueError, match="window must be a whole number of at least 2"):
+        trailing_covariance(f, dates[20], 1)
+    with pytest.raises(ValueError, match="oldest first"):
+        trailing_covariance(f.iloc[::-1], dates[20], 3)

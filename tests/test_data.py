@@ -98,15 +98,39 @@ def test_daily_returns_are_simple_returns_of_the_shipped_prices():
     assert list(data.factor_etfs().columns) == ["MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
 
 
+def test_the_french_file_is_what_linearmodels_loads():
+    """mini reads linearmodels' bundled file without importing the package: same data."""
+    french = pytest.importorskip("linearmodels.datasets.french")
+    theirs = french.load()
+    ours = data._french_linearmodels()
+    np.testing.assert_array_equal(ours.to_numpy(), theirs.drop(columns="dates").to_numpy())
+    assert list(ours.columns) == [c for c in theirs.columns if c != "dates"]
+    assert (ours.index.to_period("M") == pd.DatetimeIndex(theirs["dates"]).to_period("M")).all()
+
+
 def test_a_missing_package_says_what_to_install(monkeypatch):
-    # A None entry in sys.modules makes that import fail as if the package were absent.
+    # A None entry in sys.modules makes find_spec report the package as absent.
     data._french_file.cache_clear()
-    monkeypatch.setitem(sys.modules, "linearmodels.datasets.french", None)
+    monkeypatch.setitem(sys.modules, "linearmodels", None)
     with pytest.raises(ImportError, match="pip install linearmodels"):
         data.french_factors()
-    monkeypatch.setitem(sys.modules, "skfolio.datasets", None)
+    monkeypatch.setitem(sys.modules, "skfolio", None)
     with pytest.raises(ImportError, match="pip install skfolio"):
         data.sp500_stocks()
+    data._french_file.cache_clear()
+
+
+def test_files_read_without_importing_the_packages_equal_their_own_loaders():
+    from linearmodels.datasets import french
+    from skfolio.datasets import load_factors_dataset, load_sp500_index
+
+    raw = french.load()
+    theirs = raw.set_index(data._month_end(raw["dates"]))
+    ours = data.french_factors()
+    np.testing.assert_array_equal(ours.to_numpy(), theirs[["MktRF", "SMB", "HML", "Mom", "RF"]].to_numpy())
+    assert ours.index.equals(theirs.index)
+    for name, loader in [("sp500_index", load_sp500_index), ("factors_dataset", load_factors_dataset)]:
+        pd.testing.assert_frame_equal(data._skfolio_prices(name), loader())
 
 
 def test_monthly_compounds_days_into_month_ends():

@@ -17,6 +17,7 @@ from mini.evaluation import (
     q_statistic,
     rolling_bias,
     rolling_forecasts,
+    share_outside_bias_band,
     standardised_returns,
 )
 
@@ -95,6 +96,33 @@ def test_rolling_bias_by_hand():
     # sample std of two numbers is |difference| / sqrt(2)
     assert np.allclose(rolling, [2.5 / np.sqrt(2), 3.0 / np.sqrt(2), 1.5 / np.sqrt(2)], rtol=1e-14)
     assert list(rolling.index) == ["b", "c", "d"]
+
+
+def test_share_outside_bias_band_by_hand():
+    # window 3: band 1 ± sqrt(2/3) = (0.18, 1.82); the four windows of [0, 1, 2, 5, 5, 5]
+    # have sample standard deviations 1, sqrt(39)/3 = 2.08, sqrt(3) = 1.73 and 0
+    z = pd.Series([0.0, 1.0, 2.0, 5.0, 5.0, 5.0])
+    assert share_outside_bias_band(z, 3) == 0.5  # the second and the fourth window
+    frame = share_outside_bias_band(pd.DataFrame({"p": z, "q": np.ones(6)}), 3)
+    assert frame["p"] == 0.5 and frame["q"] == 1.0  # constant outcomes: every window at zero
+    # window 2: band (0, 2); |difference| / sqrt(2) for Z is 1.77, 2.12 (outside), 1.06
+    assert share_outside_bias_band(Z, 2) == pytest.approx(1 / 3, rel=1e-14)
+
+
+def test_share_outside_bias_band_is_about_five_percent_for_correct_forecasts():
+    z = pd.Series(np.random.default_rng(53).standard_normal(20000))
+    assert 0.04 < share_outside_bias_band(z, 24) < 0.07
+
+
+def test_share_outside_bias_band_rejects_bad_input():
+    with pytest.raises(ValueError, match="window must be between 2 and the number of periods"):
+        share_outside_bias_band(Z, 5)
+    with pytest.raises(ValueError, match="window"):
+        share_outside_bias_band(Z, 1)
+    with pytest.raises(ValueError, match="NaN"):
+        share_outside_bias_band(pd.Series([1.0, np.nan, 2.0]), 2)
+    with pytest.raises(ValueError, match="oldest first"):
+        share_outside_bias_band(pd.Series([1.0, 2.0, 3.0], index=[3, 2, 1]), 2)
 
 
 def test_q_statistic_and_exceedances_by_hand():

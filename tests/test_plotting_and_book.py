@@ -110,6 +110,11 @@ def test_grouped_bars_draw_one_bar_per_cell_side_by_side():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["naive", "conditional"]
     with pytest.raises(ValueError, match="no rows"):
         grouped_bars(frame.iloc[:0], "t")
+    banded = grouped_bars(frame, "t", band=(-0.05, 0.05), band_label="95% band").axes[0]
+    assert len(banded.patches) == 5  # the four bars and the shaded band
+    assert [t.get_text() for t in banded.get_legend().get_texts()] == ["95% band", "naive", "conditional"]
+    with pytest.raises(ValueError, match=r"band must be \(low, high\) with low < high"):
+        grouped_bars(frame, "t", band=(0.05, -0.05))
 
 
 def test_snap_to_zero_removes_rounding_noise_only():
@@ -288,3 +293,47 @@ def test_bar_chart_draws_band_lines():
     dashed = sorted(line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--")
     assert dashed == [-0.2, 0.2]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["upper", "lower"]
+
+
+def test_a_simulated_history_is_drawn_against_the_simulations_clock():
+    """Rows at the simulation's dates are drawn at their period number (1 = first), so no
+    calendar year appears on the axis; shading follows the rows it flags."""
+    from mini.plotting import line_chart
+
+    periods = pd.date_range("2010-01-01", periods=24, freq="MS", name="period")
+    frame = pd.DataFrame({"x": np.linspace(0, 1, 12)}, index=periods[12:])  # months 13-24
+    crisis = pd.Series(False, index=periods)
+    crisis.iloc[14:16] = True  # months 15 and 16
+    fig = line_chart(frame, "t", shade=crisis, simulated_periods=periods, xlabel="month of the simulation")
+    ax = fig.axes[0]
+    assert list(ax.lines[0].get_xdata()) == list(range(13, 25))
+    bands = [(patch.get_x(), patch.get_x() + patch.get_width()) for patch in ax.patches]
+    assert bands == [(15, 17)]
+    assert ax.get_xlabel() == "month of the simulation"
+    fig.canvas.draw()
+    shown = [label.get_text().replace("\u2212", "-") for label in ax.get_xticklabels()]
+    assert all(0 <= int(text) <= 26 for text in shown if text), shown  # months, not years
+    default = line_chart(frame, "t", simulated_periods=periods).axes[0]
+    assert default.get_xlabel() == "period of the simulation"
+    with pytest.raises(ValueError, match="simulated_periods"):
+        line_chart(frame, "t", simulated_periods=periods[:12])
+
+
+def test_every_chart_labels_the_axes_it_is_given():
+    from mini.plotting import grouped_bars, line_chart, panel_bars, scree_chart
+
+    values = pd.Series({"a": 0.1, "b": -0.2})
+    frame = pd.DataFrame({"x": [0.1, 0.2], "y": [0.3, -0.1]}, index=["a", "b"])
+    labelled = {
+        "bar": bar_chart(values, "t", ylabel="return", xlabel="factor").axes[0],
+        "waterfall": waterfall(values, "t", ylabel="return", xlabel="factor").axes[0],
+        "grouped": grouped_bars(frame, "t", ylabel="return", xlabel="factor").axes[0],
+        "heatmap": heatmap(frame, "t", ylabel="return", xlabel="factor").axes[0],
+        "line": line_chart(frame.reset_index(drop=True), "t", "return", xlabel="factor").axes[0],
+        "scree": scree_chart(values.abs(), "t", ylabel="return", xlabel="factor").axes[0],
+    }
+    for name, ax in labelled.items():
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("factor", "return"), name
+    colour_bar = heatmap(frame, "t", colorbar_label="correlation").axes[1]
+    assert colour_bar.get_ylabel() == "correlation"
+    assert panel_bars(frame, "t", ylabel="source").axes[0].get_ylabel() == "source"

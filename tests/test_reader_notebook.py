@@ -285,3 +285,15 @@ def test_the_site_wheel_carries_the_whole_library_and_its_data(site):
     modules = {f"mini/{path.name}" for path in (ROOT / "mini").glob("*.py")}
     expected = modules | {"mini/data/__init__.py", "mini/data/reference_figures.csv"}
     assert expected <= names, f"the wheel lacks {sorted(expected - names)}"
+
+
+def test_every_figure_keeps_the_alt_text_of_the_page(site):
+    """A figure embedded in the notebook's Markdown says what it shows, as on the page."""
+    page_alts = [
+        html.unescape(alt)
+        for alt in re.findall(r'<img\b[^>]*\salt="([^"]*)"[^>]*src="\.\./_images/', page_html(site))
+    ]
+    assert page_alts, "the page shows no figure"
+    notebook = json.loads((site / "_sources" / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
+    notebook_alts = re.findall(r"!\[([^\]]*)\]\(attachment:", markdown_of(notebook))
+    assert notebook_alts == [" ".join(alt.split()) for alt in page_alts]

@@ -6,6 +6,7 @@ they fail with a message saying so.
 
 from __future__ import annotations
 
+import html as html_module
 import importlib.util
 import json
 import os
@@ -105,6 +106,63 @@ def test_figures_and_equations_carry_the_chapter_number(site):
             assert label.startswith(f"{number}."), (chapter, label)
         for label in re.findall(r'class="eqno">\(([\d.]+)\)', text):
             assert label.startswith(f"{number}."), (chapter, label)
+
+
+# --- figures for every reader ----------------------------------------------------------
+#
+# A screen reader reads an image's alt text in place of the image. Every figure of the
+# book says what it shows (`:alt:` of its {glue:figure}); an image without one shows up
+# in the HTML with its file path as alt text, which tells a listener nothing.
+
+GENERIC_ALT = {
+    "alt", "alt text", "chart", "diagram", "figure", "graph", "image", "img", "picture",
+    "placeholder", "plot", "tbd", "todo", "untitled",
+}  # fmt: skip
+MIN_ALT_WORDS = 6
+
+
+def bad_alt_texts(page: str) -> list[str]:
+    """The alt text of every ``<img>`` in ``page`` that does not describe its image:
+    missing or empty, a file path or file name, or a generic word such as "figure"."""
+    bad = []
+    for tag in re.findall(r"<img\b[^>]*>", page):
+        found = re.search(r'\salt="([^"]*)"', tag)
+        alt = html_module.unescape(found.group(1)).strip() if found else ""
+        words = re.findall(r"[^\W\d_]+", alt)
+        if (
+            not alt
+            or re.search(r"[/\\]|\.(png|jpe?g|svg|gif|webp)\b|[0-9a-f]{16}", alt, re.IGNORECASE)
+            or re.sub(r"[\W\d_]+", " ", alt).strip().lower() in GENERIC_ALT
+            or re.fullmatch(r"(fig(ure)?\.?|image|chart)\s*[\d.:]*", alt, re.IGNORECASE)
+            or len(words) < MIN_ALT_WORDS
+        ):
+            bad.append(alt or tag)
+    return bad
+
+
+def test_the_alt_text_check_catches_paths_placeholders_and_blanks():
+    page = "".join(
+        f'<img alt="{alt}" src="x.png" />'
+        for alt in [
+            "../_images/21fc6ee9799e3e44299a9de45922c05a.png",
+            "fig-axiom-split.png",
+            "",
+            "Figure",
+            "Fig. 2.1",
+            "image",
+            "Bar chart: the momentum factor contributes most of the active risk.",
+        ]
+    )
+    assert len(bad_alt_texts(page + '<img src="y.png">')) == 7
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_says_what_it_shows(site, page):
+    text = html(site, page)
+    assert bad_alt_texts(text) == [], f"{page}: images without a description"
+    if page in CHAPTERS and "<figure" in text:  # the caption is there too
+        for figure in re.findall(r"<figure\b.*?</figure>", text, flags=re.S):
+            assert re.search(r"<figcaption>.*?\w+.*?</figcaption>", figure, flags=re.S), page
 
 
 # --- downloads and launch buttons ----------------------------------------------------------
@@ -359,3 +417,94 @@ def test_a_small_book_built_with_and_without_a_repository(tmp_path, url):
         assert not re.search(r'href="[^"]*(mybinder\.org|colab\.research|github\.com)', page)
         assert "dropdown-launch-buttons" not in page and "btn-source-repository-button" not in page
     assert '"git"' not in setup and "pip" in setup  # mini comes from the site's wheel
+
+
+# --- bibliography and glossary ---------------------------------------------------------------
+
+BIB = ROOT / "references.bib"
+APPENDIX = "chapters/17-appendix"
+
+
+def _bib_keys() -> list[str]:
+    text = BIB.read_text(encoding="utf-8")
+    return re.findall(r"^@\w+\s*\{\s*([^,\s]+)\s*,", text, re.M)
+
+
+def _cited_keys() -> set[str]:
+    """Keys cited with {cite}, {cite:p}, {cite:t}, ... in the book's sources."""
+    cited: set[str] = set()
+    for page in PAGES:
+        source = (ROOT / f"{page}.md").read_text(encoding="utf-8")
+        for keys in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", source):
+            cited.update(key.strip() for key in keys.split(","))
+    return cited
+
+
+def test_references_bib_has_entries_and_no_duplicate_keys():
+    keys = _bib_keys()
+    assert len(keys) > 20
+    assert len(keys) == len(set(keys)), "a key appears twice in references.bib"
+    assert CONFIG["bibtex_bibfiles"] == ["references.bib"]
+
+
+def test_every_bibliography_entry_is_cited_somewhere():
+    uncited = sorted(set(_bib_keys()) - _cited_keys())
+    assert uncited == [], f"entries of references.bib that no chapter cites: {uncited}"
+
+
+def test_every_citation_has_an_entry():
+    unknown = sorted(_cited_keys() - set(_bib_keys()))
+    assert unknown == [], f"citations without an entry in references.bib: {unknown}"
+
+
+def test_citations_link_to_the_bibliography_in_the_appendix(site):
+    appendix = html(site, APPENDIX)
+    ids = set(re.findall(r'<div class="citation" id="([^"]+)"', appendix))
+    assert len(ids) == len(_bib_keys()), "the appendix's bibliography does not list every entry"
+    linked = 0
+    for chapter in CHAPTERS:
+        for span in re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', html(site, chapter), re.S):
+            for target in re.findall(r'href="(?:17-appendix\.html)?#([^"]+)"', span):
+                linked += 1
+                assert target in ids, (chapter, target)
+    assert linked >= len(_bib_keys())
+
+
+def test_llms_full_txt_renders_citations_and_the_bibliography_as_text(site):
+    text = (site / "llms-full.txt").read_text(encoding="utf-8")
+    assert not re.search(r"\{cite(:\w+)?\}`", text), "a raw {cite} role in llms-full.txt"
+    assert not re.search(r"\{term\}`", text), "a raw {term} role in llms-full.txt"
+    # author-year citations in the prose
+    assert "(Newey and West, 1987)" in text
+    assert "Chen et al." in text or "Chen, Roll and Ross" in text
+    # the bibliography, one entry a line, with its author, title and journal
+    bibliography = text[text.index("Every work cited in the book") :]
+    assert "extra-market components of covariance in security returns" in bibliography.lower()
+    assert "honey, i shrunk the sample covariance matrix" in bibliography.lower()
+    assert "*Journal of Performance Measurement*, 3(4), 1999" in bibliography  # volume kept without pages
+    entries = re.findall(r"^- \[[^\]]+\] .+$", bibliography, re.M)
+    assert len(entries) == len(_bib_keys())
+
+
+def _glossary_terms(site) -> dict[str, str]:
+    """{anchor id: term} of the appendix's glossary."""
+    appendix = html(site, APPENDIX)
+    terms = re.findall(r'<dt id="(term-[^"]+)">(.*?)<a class="headerlink"', appendix, re.S)
+    return {anchor: re.sub(r"<[^>]+>", "", label).strip() for anchor, label in terms}
+
+
+def test_the_glossary_is_a_sphinx_glossary(site):
+    terms = _glossary_terms(site)
+    assert len(terms) >= 30
+    assert '<dl class="simple glossary">' in html(site, APPENDIX) or 'class="glossary' in html(site, APPENDIX)
+
+
+def test_every_glossary_term_is_linked_from_a_chapter(site):
+    terms = _glossary_terms(site)
+    linked: set[str] = set()
+    for chapter in CHAPTERS:
+        if chapter == APPENDIX:
+            continue
+        linked.update(re.findall(r'href="17-appendix\.html#(term-[^"]+)"', html(site, chapter)))
+    missing = sorted(terms[anchor] for anchor in set(terms) - linked)
+    assert missing == [], f"glossary terms no chapter links to: {missing}"

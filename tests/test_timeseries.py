@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mini.timeseries import fama_macbeth, shrink_betas, time_series_betas
+from mini.timeseries import fama_macbeth, shrink_betas, time_series_betas, vasicek_weights
 
 
 def _one_factor_sample():
@@ -74,6 +74,23 @@ def test_shrink_betas_by_hand():
     default = shrink_betas(betas, se)
     weight_a = prior_var / (prior_var + 0.01)
     assert default["a"] == pytest.approx(weight_a * 0.5 + (1 - weight_a) * 1.0, rel=1e-14)
+
+
+def test_vasicek_weights_by_hand_and_their_bad_input():
+    betas = pd.Series({"a": 0.5, "b": 1.5})
+    se = pd.Series({"b": 0.2, "a": 0.1})
+    # default prior variance var(betas) - mean(se^2) = 0.5 - 0.025 = 0.475
+    weights = vasicek_weights(betas, se)
+    assert list(weights.index) == ["a", "b"]
+    assert weights["a"] == pytest.approx(0.475 / (0.475 + 0.01), rel=1e-14)
+    assert weights["b"] == pytest.approx(0.475 / (0.475 + 0.04), rel=1e-14)
+    assert vasicek_weights(betas, se, prior_std=0.1)["b"] == pytest.approx(0.2, rel=1e-14)
+    shrunk = shrink_betas(betas, se)
+    assert np.allclose(shrunk - 1.0, weights * (betas - 1.0), rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="standard errors must be positive"):
+        vasicek_weights(betas, se * 0)
+    with pytest.raises(ValueError, match="missing assets"):
+        vasicek_weights(betas, se.drop("a"))
 
 
 def test_fama_macbeth_against_scipy_per_period():

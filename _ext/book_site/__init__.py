@@ -40,7 +40,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from . import latex, llms, notebooks
+from . import bibstyle, latex, llms, notebooks
 
 LOGGER = logging.getLogger(__name__)
 CACHE_PREFIX = ".jupyter_cache-"
@@ -201,6 +201,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", no_network, priority=900)
     app.connect("config-inited", apply_repository, priority=900)
     drop_thebe(app)
+    bibstyle.register()  # round-bracket author-year citations, volumes without pages
     app.connect("html-page-context", notebook_download, priority=450)
     app.connect("html-page-context", portable_notebooks, priority=900)
     app.connect("build-finished", llms.write_llms_files)

@@ -7,8 +7,10 @@ first sentence of the chapter's opening paragraph).
 ``llms-full.txt`` is the whole book as one Markdown file. It is rendered from the
 *resolved* doctrees, the same trees the HTML pages are written from, so every glued
 figure appears as the value the reader sees (never as a ``{glue:text}`` role), every
-cross-reference as its text ("Fig. 2.1", "(2.3)"), every figure as an image link into
-``_images/`` with its number and caption, and every equation as TeX with its number.
+cross-reference as its text ("Fig. 2.1", "(2.3)"), every citation as its author-year text
+("(Newey and West, 1987)"), every bibliography entry as a list item ("- [1] ..."), every
+figure as an image link into ``_images/`` with its number and caption, and every equation
+as TeX with its number.
 Both files are regenerated on every build, including a rebuild with nothing changed
 (the doctrees are read back from the environment; no chapter is executed).
 """
@@ -263,6 +265,8 @@ class MarkdownRenderer:
             return [self.list_(node, level)]
         if isinstance(node, nodes.definition_list):
             return self.definition_list(node, level)
+        if isinstance(node, nodes.citation):
+            return [self.citation(node)]
         if isinstance(node, nodes.Admonition) or name in (
             "exercise_enumerable_node",
             "exercise_node",
@@ -303,8 +307,13 @@ class MarkdownRenderer:
         caption_text = self.paragraph_text(caption) if caption is not None else ""
         number = self.number("figure", node)
         label = f"Fig. {number}: " if number else ""
-        alt = (label + caption_text).strip() or "figure"
-        out = [f"![{alt}]({self.image_path(image)})" for image in images]
+        # The figure's own alt text (``:alt:`` of its ``{glue:figure}``), as on the page;
+        # the caption stands in for a figure that has none.
+        fallback = (label + caption_text).strip() or "figure"
+        out = [
+            f"![{' '.join(image.get('alt', '').split()) or fallback}]({self.image_path(image)})"
+            for image in images
+        ]
         if caption_text:
             out.append(f"*{label}{caption_text}*")
         return out
@@ -335,12 +344,20 @@ class MarkdownRenderer:
             lines.append(f"{marker} {body}")
         return "\n".join(lines)
 
+    def citation(self, node: nodes.citation) -> str:
+        """A bibliography entry (sphinxcontrib-bibtex) as one list item: ``- [label] text``."""
+        label = next((c for c in node.children if isinstance(c, nodes.label)), None)
+        paragraph = next((c for c in node.children if isinstance(c, nodes.paragraph)), None)
+        body = self.paragraph_text(paragraph) if paragraph is not None else ""
+        return f"- [{label.astext().strip()}] {body}" if label is not None else f"- {body}"
+
     def definition_list(self, node: nodes.Element, level: int) -> list[str]:
         out = []
         for item in node.findall(nodes.definition_list_item):
-            term = item.next_node(nodes.term)
+            # A glossary entry may name several terms for one definition ("MCR", "CTR").
+            terms = [child for child in item.children if isinstance(child, nodes.term)]
             definition = item.next_node(nodes.definition)
-            term_text = self.paragraph_text(term) if term is not None else ""
+            term_text = ", ".join(self.paragraph_text(term) for term in terms)
             body = "\n\n".join(self.blocks(definition, level)) if definition is not None else ""
             out.append(f"**{term_text}**\n: " + body.replace("\n", "\n  "))
         return out

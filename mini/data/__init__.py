@@ -28,7 +28,9 @@ A missing package raises ``ImportError`` naming the package to install.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -81,6 +83,21 @@ def _require(module: str, package: str):
         ) from error
 
 
+def _bundled(package: str, *parts: str) -> Path:
+    """Path of a file shipped inside ``package``, found without importing the package.
+
+    Importing skfolio or linearmodels only to reach a data file costs seconds (they pull
+    in scikit-learn and statsmodels); locating the package's folder does not.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"this data set ships inside the {package!r} package: pip install {package}")
+    path = Path(spec.submodule_search_locations[0]).joinpath(*parts)
+    if not path.is_file():
+        raise ImportError(f"the installed {package!r} has no {'/'.join(parts)}: pip install -U {package}")
+    return path
+
+
 def _month_end(dates: pd.Series | pd.Index) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(dates)).to_period("M").to_timestamp(how="end").normalize()
 
@@ -100,8 +117,8 @@ def _french_linearmodels() -> pd.DataFrame:
 
 @cache
 def _french_file() -> pd.DataFrame:
-    french = _require("linearmodels.datasets.french", "linearmodels")
-    raw = french.load()
+    # The file behind linearmodels.datasets.french.load(), read as that function reads it.
+    raw = pd.read_csv(_bundled("linearmodels", "datasets", "french", "french.csv.bz2"), compression="bz2")
     return raw.set_index(_month_end(raw["dates"])).drop(columns="dates")
 
 
@@ -159,8 +176,12 @@ def _daily_returns(prices: pd.DataFrame) -> pd.DataFrame:
     return _tidy(returns.iloc[1:])
 
 
-def _skfolio_datasets():
-    return _require("skfolio.datasets", "skfolio")
+def _skfolio_prices(name: str) -> pd.DataFrame:
+    """Prices from a file bundled in skfolio, read as ``skfolio.datasets`` reads it."""
+    path = _bundled("skfolio", "datasets", "data", f"{name}.csv.gz")
+    prices = pd.read_csv(path, sep=",", index_col=0, compression="gzip")
+    prices.index = pd.to_datetime(prices.index, format="%Y-%m-%d")
+    return prices
 
 
 def sp500_stocks() -> pd.DataFrame:
@@ -169,7 +190,7 @@ def sp500_stocks() -> pd.DataFrame:
     From adjusted closing prices (dividends and splits folded in). These are stocks that
     were large in 2022: a survivor-biased sample (chapter 5).
     """
-    return _daily_returns(_skfolio_datasets().load_sp500_dataset())
+    return _daily_returns(_skfolio_prices("sp500_dataset"))
 
 
 def sp500_index() -> pd.Series:
@@ -177,7 +198,7 @@ def sp500_index() -> pd.Series:
 
     A price index: dividends are not included.
     """
-    return _daily_returns(_skfolio_datasets().load_sp500_index())["SP500"].rename("SP500")
+    return _daily_returns(_skfolio_prices("sp500_index"))["SP500"].rename("SP500")
 
 
 def factor_etfs() -> pd.DataFrame:
@@ -186,7 +207,7 @@ def factor_etfs() -> pd.DataFrame:
     ``MTUM`` (momentum), ``QUAL`` (quality), ``SIZE`` (size), ``USMV`` (minimum
     volatility) and ``VLUE`` (value): long-only, so each is mostly market.
     """
-    return _daily_returns(_skfolio_datasets().load_factors_dataset())
+    return _daily_returns(_skfolio_prices("factors_dataset"))
 
 
 def monthly(returns: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:

@@ -27,6 +27,7 @@ class PageReport:
     code_blocks: int = 0
     dark_image_backgrounds: list[str] = field(default_factory=list)
     shown_code: list[str] = field(default_factory=list)
+    wide_code: list[str] = field(default_factory=list)
 
 
 def _axe_source() -> str:
@@ -56,6 +57,14 @@ COLLECT = """() => {
     code_blocks: main.querySelectorAll(
         'div.cell_input div.highlight, div.highlight-python div.highlight, '
         + 'div.highlight-ipython3 div.highlight').length,
+    // Code cells (hidden ones are open by now) wider than the text column: they would
+    // scroll sideways. The widest line names the cell.
+    wide_code: [...main.querySelectorAll('.cell_input pre')]
+        .filter(pre => visible(pre) && pre.scrollWidth > pre.clientWidth + 1)
+        .map(pre => {
+          const widest = pre.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+          return `${pre.scrollWidth - pre.clientWidth}px too wide: ${widest.trim().slice(0, 90)}`;
+        }),
   };
 }"""
 

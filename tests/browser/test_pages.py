@@ -134,6 +134,13 @@ def test_code_cells_have_a_copy_button(reader, path):
 
 
 @pytest.mark.parametrize("path", each_page(PAGES))
+def test_code_cells_fit_the_text_column(reader, path):
+    """At a 1280-pixel-wide window no code cell, hidden ones opened, scrolls sideways
+    (chapter code lines are at most 80 characters: tests/test_chapter_code.py)."""
+    assert reader.report(path).wide_code == [], f"{path}: code cells wider than the text column"
+
+
+@pytest.mark.parametrize("path", each_page(PAGES))
 def test_figures_stay_legible_in_dark_mode(reader, path):
     """In dark mode the theme puts content images on white; the book's figures are white too."""
     not_white = [
