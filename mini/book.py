@@ -159,6 +159,28 @@ def pinned(value: float, key: str) -> None:
         raise AssertionError(f"published figure {key} changed: shows {shown}, reference says {figure.value}")
 
 
+def rounding_gap(parts: pd.Series | list[float], total: float, spec: str) -> float:
+    """How far the printed parts' sum misses the printed total, in printed units.
+
+    Each of ``parts`` and ``total`` is formatted with the format spec ``spec`` (``.3%``,
+    ``.2f``) as a reader sees it; the result is the sum of the printed parts minus the
+    printed total, as a number in those units (``0.001`` for one unit in the third
+    decimal of a ``.3%`` figure). Zero means a reader who adds up the parts gets the
+    printed total; a chapter either shows figures for which it is zero or says that
+    they are rounded.
+    """
+    match = re.fullmatch(r"[+ -]?,?\.(\d+)([f%])", spec)
+    if match is None:
+        raise ValueError(f"spec must be a fixed-point or percent format such as .2f or .3%, got {spec!r}")
+    scale = 100.0 if match.group(2) == "%" else 1.0
+    decimals = int(match.group(1))
+    values = [float(v) for v in parts]
+    if not all(np.isfinite(values)) or not np.isfinite(total):
+        raise ValueError("parts and total must be finite numbers")
+    printed = sum(float(format(v * scale, f".{decimals}f")) for v in values)
+    return round(printed - float(format(total * scale, f".{decimals}f")), decimals)
+
+
 def snap_to_zero(
     values: float | pd.Series | pd.DataFrame, tol: float = 1e-12
 ) -> float | pd.Series | pd.DataFrame:

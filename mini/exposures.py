@@ -36,6 +36,12 @@ def standardise(descriptor: pd.Series, cap_weights: pd.Series) -> pd.Series:
     return (descriptor - centre) / spread
 
 
+#: Scales a median absolute deviation (MAD) into a standard deviation: for normal data
+#: the MAD is :math:`\Phi^{-1}(3/4)\,\sigma \approx \sigma / 1.4826`, so 1.4826 × MAD is
+#: a consistent estimate of σ.
+MAD_TO_SD = 1.4826
+
+
 def winsorise(values: pd.Series, limit: float = 3.0) -> pd.Series:
     r"""Clip values more than ``limit`` robust standard deviations from the median.
 
@@ -51,7 +57,7 @@ def winsorise(values: pd.Series, limit: float = 3.0) -> pd.Series:
     values = _checks.finite_series(values, f"descriptor {values.name!r}")
     limit = _checks.positive(limit, "winsorising limit")
     centre = values.median()
-    spread = 1.4826 * (values - centre).abs().median()
+    spread = MAD_TO_SD * (values - centre).abs().median()
     if spread == 0:
         raise ValueError(
             f"descriptor {values.name!r} has no spread around its median, so it cannot be winsorised"

@@ -58,6 +58,11 @@ _STOCK_TABLE = [
     ("CONS", 15.0, 0.70, -0.08, -0.005, 0.32, 0.04),
 ]
 
+#: The MiniModel's size rule for the estimation universe: a market cap of at least this
+#: many $bn (the smallest member, DIGIT, just meets it). Its stocks are assumed to pass
+#: the liquidity and history rules, for which the data set has no figures.
+ESTIMATION_MIN_CAP = 10.0
+
 _FACTOR_VOLS = [0.16, 0.09, 0.07, 0.05, 0.04, 0.06, 0.04]
 _FACTOR_CORR = [
     # MKT   TECH   FIN    CONS  VALUE   MOM   SIZE

@@ -13,7 +13,7 @@ by, which would read as real data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -86,10 +86,12 @@ def _finish_bars(
     max_upright: int,
     xlabel: str = "",
     ylabel: str = "",
+    zero_line: bool = True,
 ) -> None:
     """Zero line, title, axis labels, percent axis, and slanted labels when they would not
     fit upright."""
-    ax.axhline(0, color="black", linewidth=0.8)
+    if zero_line:
+        ax.axhline(0, color="black", linewidth=0.8)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -107,12 +109,21 @@ def bar_chart(
     percent: bool = True,
     size: tuple[float, float] = (6.4, 3.2),
     xlabel: str = "",
+    lines: Mapping[str, float] | None = None,
 ) -> Figure:
-    """Vertical bars, blue for positive and red for negative values, labelled by the index."""
+    """Vertical bars, blue for positive and red for negative values, labelled by the index.
+
+    ``lines`` (label -> level) adds a dashed horizontal line, with a legend entry, at
+    each level: the edges of a confidence band, say."""
     values = _checks.finite_series(values, "values")
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         ax.bar([str(i) for i in values.index], values.to_numpy(), color=_sign_colours(values))
+        for label, level in (lines or {}).items():
+            _checks.finite_array([level], f"line {label!r}")
+            ax.axhline(level, color=NEUTRAL, linestyle="--", linewidth=1.0, label=str(label))
+        if lines:
+            ax.legend(frameon=False)
         _finish_bars(ax, title, percent, [str(i) for i in values.index], 8, xlabel, ylabel)
     plt.close(fig)
     return fig
@@ -193,12 +204,16 @@ def grouped_bars(
     xlabel: str = "",
     band: tuple[float, float] | None = None,
     band_label: str = "band",
+    separate: Sequence[str] = (),
 ) -> Figure:
     """Side-by-side bars: one group per row of ``frame``, one bar (and legend entry) per column.
 
     ``band`` (low, high) shades that horizontal range behind the bars, with its own legend
     entry ``band_label``: for instance the range a test statistic of a correct model falls in.
-    """
+
+    Rows named in ``separate`` are drawn in a panel of their own on the left, with their
+    own scale, so that one large group (say a market block of 80%) does not flatten the
+    small ones that the text discusses."""
     frame = _checks.finite_frame(frame, "frame")
     if frame.empty:
         raise ValueError("frame has no rows or no columns to draw")
@@ -206,26 +221,47 @@ def grouped_bars(
         low, high = _checks.finite_array(band, "band", ndim=1)
         if len(band) != 2 or not low < high:
             raise ValueError(f"band must be (low, high) with low < high, got {tuple(band)}")
-    with plt.rc_context(STYLE):
-        fig, ax = _new_figure(size)
-        n_series = frame.shape[1]
+    unknown = [row for row in separate if row not in frame.index]
+    if unknown:
+        raise ValueError(f"separate names rows {unknown} that the frame does not have")
+    rest = frame.drop(index=list(separate))
+    if separate and rest.empty:
+        raise ValueError("separate takes every row: nothing left for the main panel")
+    n_series = frame.shape[1]
+    colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
+
+    def draw(
+        ax: plt.Axes, part: pd.DataFrame, panel_title: str, legend: bool, x_label: str, y_label: str
+    ) -> None:
         width = 0.8 / n_series
-        positions = np.arange(frame.shape[0])
-        colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
-        for j, column in enumerate(frame.columns):
+        positions = np.arange(part.shape[0])
+        for j, column in enumerate(part.columns):
             offset = (j - (n_series - 1) / 2) * width
             ax.bar(
                 positions + offset,
-                frame[column].to_numpy(),
+                part[column].to_numpy(),
                 width=width,
                 label=str(column),
                 color=colours[j % len(colours)],
             )
         if band is not None:
             ax.axhspan(low, high, color=NEUTRAL, alpha=0.25, linewidth=0, zorder=0, label=band_label)
-        ax.set_xticks(positions, [str(i) for i in frame.index])
-        ax.legend(frameon=False)
-        _finish_bars(ax, title, percent, [str(i) for i in frame.index], 8, xlabel, ylabel)
+        ax.set_xticks(positions, [str(i) for i in part.index])
+        if legend:
+            ax.legend(frameon=False)
+        _finish_bars(ax, panel_title, percent, [str(i) for i in part.index], 8, x_label, y_label)
+
+    with plt.rc_context(STYLE):
+        if not separate:
+            fig, ax = _new_figure(size)
+            draw(ax, frame, title, True, xlabel, ylabel)
+        else:
+            fig, (left, right) = plt.subplots(
+                1, 2, figsize=size, layout="constrained", width_ratios=[len(separate), len(rest)]
+            )
+            draw(left, frame.loc[list(separate)], "", False, xlabel, ylabel)
+            draw(right, rest, "", True, xlabel, ylabel)
+            fig.suptitle(title)
     plt.close(fig)
     return fig
 
@@ -386,23 +422,93 @@ def curve_chart(
     return fig
 
 
+def frontier_chart(
+    curves: Mapping[str, pd.Series],
+    title: str,
+    breakpoints: Mapping[str, float] | None = None,
+    points: Mapping[str, tuple[float, float]] | None = None,
+    size: tuple[float, float] = (7.6, 3.6),
+) -> Figure:
+    """Efficient frontiers in two panels: expected return against risk (left, with
+    ``points`` marked), and the ratio of the two, the information ratio, against risk
+    (right). A frontier that is a straight line through the origin is flat on the right,
+    so where a limit bends a frontier, however slightly, its curve visibly leaves the
+    flat line there. ``breakpoints`` (label -> risk) are drawn as dotted vertical lines
+    in both panels. Each curve is a Series of expected returns indexed by risk, both
+    decimals; the risks must be positive."""
+    if not curves:
+        raise ValueError("curves is empty: nothing to draw")
+    checked = {name: _checks.finite_series(curve, f"curve {name!r}") for name, curve in curves.items()}
+    for name, curve in checked.items():
+        risk = curve.index.to_numpy(dtype=float)
+        _checks.finite_array(risk, f"x values of curve {name!r}")
+        if (risk <= 0).any():
+            raise ValueError(f"curve {name!r} has a non-positive risk, so no ratio")
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=size, layout="constrained")
+        for j, (name, curve) in enumerate(checked.items()):
+            risk = curve.index.to_numpy(dtype=float)
+            colour = SERIES_COLOURS[j % len(SERIES_COLOURS)]
+            left.plot(risk, curve.to_numpy(), label=str(name), color=colour, linewidth=1.6)
+            right.plot(risk, curve.to_numpy() / risk, color=colour, linewidth=1.6)
+        for label, (x, y) in (points or {}).items():
+            _checks.finite_array([x, y], f"point {label!r}")
+            left.plot([x], [y], marker="o", color=NEGATIVE, markersize=5, zorder=3)
+            left.annotate(str(label), (x, y), textcoords="offset points", xytext=(8, -12), fontsize=9)
+        for j, (label, x) in enumerate((breakpoints or {}).items()):
+            _checks.finite_array([x], f"breakpoint {label!r}")
+            for ax in (left, right):
+                ax.axvline(x, color=NEUTRAL, linestyle=":", linewidth=1.0)
+            right.annotate(
+                str(label),
+                (x, 0.0),
+                xycoords=("data", "axes fraction"),
+                textcoords="offset points",
+                xytext=(3, 4 + 11 * j),
+                fontsize=8,
+                color=NEUTRAL,
+            )
+        left.set_title("expected active return")
+        right.set_title("information ratio (return / risk)")
+        for ax in (left, right):
+            ax.set_xlabel("tracking error (annual)")
+            ax.xaxis.set_major_formatter(TickPercentFormatter())
+        left.yaxis.set_major_formatter(TickPercentFormatter())
+        right.set_ylabel("information ratio (return per unit of risk)")
+        left.set_ylabel("expected active return (annual)")
+        fig.suptitle(title)
+        if len(checked) > 1:
+            left.legend(frameon=False, fontsize=8)
+    plt.close(fig)
+    return fig
+
+
 def scree_chart(
     eigenvalues: pd.Series,
     title: str,
     edges: Mapping[str, float] | None = None,
     size: tuple[float, float] = (6.8, 3.2),
     xlabel: str = "",
-    ylabel: str = "",
+    ylabel: str = "eigenvalue",
+    log: bool = False,
 ) -> Figure:
     """Eigenvalues as bars in the order given, with a dashed horizontal line (and legend
-    entry) for each of ``edges`` (label -> level), such as Marchenko–Pastur noise edges."""
+    entry) for each of ``edges`` (label -> level), such as Marchenko–Pastur noise edges.
+
+    ``log=True`` draws the value axis on a log scale, so that one dominant eigenvalue
+    (the market's) does not flatten the others against the edges; it needs positive
+    eigenvalues."""
     eigenvalues = _checks.finite_series(eigenvalues, "eigenvalues")
     if eigenvalues.empty:
         raise ValueError("no eigenvalues to draw")
+    if log and (eigenvalues <= 0).any():
+        raise ValueError("a log axis needs positive eigenvalues")
     labels = [str(i) for i in eigenvalues.index]
     with plt.rc_context(STYLE):
         fig, ax = _new_figure(size)
         ax.bar(labels, eigenvalues.to_numpy(), color=POSITIVE)
+        if log:
+            ax.set_yscale("log")
         styles = ["--", ":", "-."]
         for j, (label, level) in enumerate((edges or {}).items()):
             _checks.finite_array([level], f"edge {label!r}")
@@ -411,7 +517,7 @@ def scree_chart(
             )
         if edges:
             ax.legend(frameon=False)
-        _finish_bars(ax, title, False, labels, 8, xlabel, ylabel)
+        _finish_bars(ax, title, False, labels, 8, xlabel, ylabel, zero_line=not log)
     plt.close(fig)
     return fig
 

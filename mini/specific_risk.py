@@ -13,6 +13,12 @@ import pandas as pd
 from mini import _checks
 from mini.covariance import ewma_weights
 
+#: The interquartile range of normal data is about 1.35 standard deviations
+#: (:math:`2\Phi^{-1}(3/4) \approx 1.349`), so (Q3 - Q1) / 1.35 is a robust volatility.
+IQR_TO_SD = 1.35
+#: USE4's Bayesian shrinkage intensity q (:func:`bayesian_shrinkage`'s default).
+USE4_SHRINKAGE_INTENSITY = 0.1
+
 
 def ewma_specific_variance(residuals: pd.DataFrame, half_life: float) -> pd.Series:
     r"""Per-period specific variance of each stock, :math:`\hat\delta_i = \sum_s w_s e_{i,t-s}^2`."""
@@ -147,7 +153,7 @@ def time_series_specific_risk(residuals: pd.DataFrame, half_life: float) -> pd.D
         {
             "ewma vol": ewma,
             "equal vol": np.nanstd(values, axis=0, ddof=1),
-            "robust vol": (q3 - q1) / 1.35,
+            "robust vol": (q3 - q1) / IQR_TO_SD,
             "history": history,
         },
         index=residuals.columns,
@@ -238,7 +244,11 @@ def structural_blend(
 
 
 def bayesian_shrinkage(
-    specific_vol: pd.Series, caps: pd.Series, *, n_groups: int = 10, intensity: float = 0.1
+    specific_vol: pd.Series,
+    caps: pd.Series,
+    *,
+    n_groups: int = 10,
+    intensity: float = USE4_SHRINKAGE_INTENSITY,
 ) -> pd.Series:
     r"""Shrink each stock's specific volatility towards the cap-weighted mean of its size
     group (USE4's Bayesian shrinkage):

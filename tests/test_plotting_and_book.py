@@ -242,6 +242,59 @@ def test_line_chart_over_integer_periods_has_integer_ticks_and_its_legend_below(
     )  # under the axes, not on the lines
 
 
+def test_rounding_gap_compares_printed_parts_with_the_printed_total():
+    from mini.book import rounding_gap
+
+    # 0.3333% x 3 prints as 0.333% three times (0.999%) but the total as 1.000%
+    assert rounding_gap([1 / 300] * 3, 0.01, ".3%") == -0.001
+    assert rounding_gap([0.25, 0.5], 0.75, ".2f") == 0.0
+    with pytest.raises(ValueError, match="spec"):
+        rounding_gap([1.0], 1.0, ".2e")
+    with pytest.raises(ValueError, match="finite"):
+        rounding_gap([float("nan")], 1.0, ".2f")
+
+
+def test_frontier_chart_shows_the_ratio_so_a_bend_is_visible():
+    from mini.plotting import frontier_chart
+
+    risk = np.array([0.01, 0.02, 0.03, 0.04])
+    straight = pd.Series(0.2 * risk, index=risk)
+    bent = pd.Series(np.minimum(0.2 * risk, 0.005 + 0.05 * risk), index=risk)
+    fig = frontier_chart({"free": straight, "capped": bent}, "frontiers", breakpoints={"cap": 0.0333})
+    left, right = fig.axes
+    ratios = [line.get_ydata() for line in right.get_lines() if line.get_linestyle() == "-"]
+    assert np.allclose(ratios[0], 0.2) and ratios[1][-1] < 0.2  # flat, then bent below
+    assert [line.get_xdata()[0] for line in left.get_lines() if line.get_linestyle() == ":"] == [0.0333]
+    with pytest.raises(ValueError, match="non-positive risk"):
+        frontier_chart({"bad": pd.Series([0.0], index=[0.0])}, "bad")
+
+
+def test_grouped_bars_can_draw_a_large_group_in_its_own_panel():
+    from mini.plotting import grouped_bars
+
+    frame = pd.DataFrame(
+        {"before": [0.8, 0.002, 0.1], "after": [0.01, 0.03, 0.1]}, index=["Market", "Styles", "Specific"]
+    )
+    fig = grouped_bars(frame, "blocks", separate=["Market"])
+    left, right = fig.axes
+    assert [t.get_text() for t in left.get_xticklabels()] == ["Market"]
+    assert [t.get_text() for t in right.get_xticklabels()] == ["Styles", "Specific"]
+    assert right.get_ylim()[1] < 0.2  # the small groups get their own scale
+    with pytest.raises(ValueError, match="does not have"):
+        grouped_bars(frame, "blocks", separate=["Size"])
+    with pytest.raises(ValueError, match="nothing left"):
+        grouped_bars(frame, "blocks", separate=list(frame.index))
+
+
+def test_bar_chart_draws_band_lines():
+    values = pd.Series([0.05, -0.1], index=["A", "B"])
+    fig = bar_chart(values, "bars", percent=False, lines={"upper": 0.2, "lower": -0.2})
+    ax = fig.axes[0]
+    dashed = sorted(line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--")
+    assert dashed == [-0.2, 0.2]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["upper", "lower"]
+
+
 def test_a_simulated_history_is_drawn_against_the_simulations_clock():
     """Rows at the simulation's dates are drawn at their period number (1 = first), so no
     calendar year appears on the axis; shading follows the rows it flags."""
