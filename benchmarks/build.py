@@ -105,7 +105,9 @@ def main() -> int:
     parser.add_argument("--skip-mini-check", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="time everything this many times")
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # `mini` is installed in editable mode: the kernels import the working copy as they are.
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
     cores = os.cpu_count()
     chapters = len(list((ROOT / "chapters").glob("*.md")))
     print(f"Benchmarking the book on {cores} cores ({chapters} chapters), {load()}")

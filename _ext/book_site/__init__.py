@@ -193,6 +193,19 @@ def portable_notebooks(app: Sphinx, pagename: str, templatename: str, context: d
                 )
 
 
+def citation_list_without_list_role(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
+    """Docutils marks the bibliography's block ``role="list"`` but its entries are
+    ``doc-biblioentry``, not list items: a screen reader is promised a list it cannot
+    walk (axe-core: aria-required-children). The entries keep their own roles."""
+    body = context.get("body")
+    if body and 'role="list" class="citation-list"' in body:
+        context["body"] = body.replace(
+            '<div role="list" class="citation-list">', '<div class="citation-list">'
+        )
+
+
 def setup(app: Sphinx) -> dict:
     # The branch the built site is published to (ghp-import's default, gh-pages): it holds
     # _sources/<chapter>.ipynb, which is what the Colab button opens.
@@ -204,6 +217,7 @@ def setup(app: Sphinx) -> dict:
     bibstyle.register()  # round-bracket author-year citations, volumes without pages
     app.connect("html-page-context", notebook_download, priority=450)
     app.connect("html-page-context", portable_notebooks, priority=900)
+    app.connect("html-page-context", citation_list_without_list_role)
     app.connect("build-finished", llms.write_llms_files)
     notebooks.setup(app)  # the reader's notebooks and the wheel of mini they install
     latex.setup(app)  # the PDF edition: tables, no publishing code (book_site/latex.py)
