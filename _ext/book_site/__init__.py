@@ -218,6 +218,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", notebook_download, priority=450)
     app.connect("html-page-context", portable_notebooks, priority=900)
     app.connect("html-page-context", citation_list_without_list_role)
+    app.connect("html-page-context", llms.note_page_written)
     app.connect("build-finished", llms.write_llms_files)
     notebooks.setup(app)  # the reader's notebooks and the wheel of mini they install
     latex.setup(app)  # the PDF edition: tables, no publishing code (book_site/latex.py)

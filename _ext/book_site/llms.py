@@ -17,6 +17,7 @@ Both files are regenerated on every build, including a rebuild with nothing chan
 
 from __future__ import annotations
 
+import hashlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -390,8 +391,29 @@ class MarkdownRenderer:
 # --- the two files -----------------------------------------------------------------------
 
 
+def note_page_written(app: Sphinx, *args) -> None:
+    """Count the pages this build writes (html-page-context fires once per page)."""
+    app.book_site_pages_written = getattr(app, "book_site_pages_written", 0) + 1
+
+
+def _renderer_stamp() -> str:
+    # The files depend on the doctrees and on this module: a change here rewrites them.
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def write_llms_files(app: Sphinx, exc: Exception | None) -> None:
     if exc is not None or app.builder.format != "html":
+        return
+    outdir, stamp = Path(app.outdir), Path(app.doctreedir) / "llms.stamp"
+    unchanged = (
+        getattr(app, "book_site_pages_written", 0) == 0
+        and (outdir / "llms.txt").is_file()
+        and (outdir / "llms-full.txt").is_file()
+        and stamp.is_file()
+        and stamp.read_text(encoding="utf-8") == _renderer_stamp()
+    )
+    if unchanged:  # a build that wrote no page: the files on disk describe this book
+        LOGGER.info("[book_site] llms.txt and llms-full.txt are up to date")
         return
     env = app.env
     root = app.config.root_doc
@@ -419,7 +441,7 @@ def write_llms_files(app: Sphinx, exc: Exception | None) -> None:
             full.append(MarkdownRenderer(app, docname, heading_offset=1).render(doctree))
         index.append("")
 
-    outdir = Path(app.outdir)
     (outdir / "llms.txt").write_text("\n".join(index).rstrip() + "\n", encoding="utf-8")
     (outdir / "llms-full.txt").write_text("\n".join(full).rstrip() + "\n", encoding="utf-8")
+    stamp.write_text(_renderer_stamp(), encoding="utf-8")
     LOGGER.info("[book_site] wrote llms.txt and llms-full.txt")
