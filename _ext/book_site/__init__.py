@@ -206,6 +206,30 @@ def citation_list_without_list_role(
         )
 
 
+def static_files_changed(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Rewrite one page when a file of ``html_static_path`` differs from its copy.
+
+    Sphinx copies static files only at the end of a build that writes a page; with no
+    document out of date it stops early, and an edited ``book.css`` would never reach
+    the site. Marking the root page outdated lets the build finish and copy it."""
+    if getattr(app.builder, "format", "") != "html":
+        return []
+    copies = Path(app.outdir) / "_static"
+    project = Path(app.confdir).resolve()
+    for folder in app.config.html_static_path:
+        # The book's own folders only (as _config.yml names them, relative): extensions
+        # add theirs as absolute paths, with templates (*_t) copied under other names.
+        source = (project / folder).resolve()
+        if Path(folder).is_absolute() or not source.is_dir() or project not in source.parents:
+            continue
+        for path in source.rglob("*"):
+            copy = copies / path.relative_to(source)
+            # Contents, not times: Sphinx keeps an identical copy's old time.
+            if path.is_file() and (not copy.is_file() or copy.read_bytes() != path.read_bytes()):
+                return [app.config.root_doc]
+    return []
+
+
 def setup(app: Sphinx) -> dict:
     # The branch the built site is published to (ghp-import's default, gh-pages): it holds
     # _sources/<chapter>.ipynb, which is what the Colab button opens.
@@ -213,6 +237,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", key_cache_on_mini, priority=900)
     app.connect("config-inited", no_network, priority=900)
     app.connect("config-inited", apply_repository, priority=900)
+    app.connect("env-get-outdated", static_files_changed)
     drop_thebe(app)
     bibstyle.register()  # round-bracket author-year citations, volumes without pages
     app.connect("html-page-context", notebook_download, priority=450)
