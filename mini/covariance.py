@@ -351,7 +351,7 @@ def eigenfactor_adjustment(
     scale: float = 1.2,
     seed: int = 0,
 ) -> pd.DataFrame:
-    r"""Eigenfactor risk adjustment (Menchero, Wang and Orr 2011).
+    r"""Eigenfactor risk adjustment (Menchero, Wang and Orr 2012).
 
     With :math:`v(k)` the simulated bias of :func:`simulated_eigen_bias` (``n_periods``
     is the number of periods behind the estimate; for an EWMA use its effective sample

@@ -82,16 +82,12 @@ def share_outside_bias_band(z: pd.Series | pd.DataFrame, window: int) -> float |
     overlap, so the share is noisy, and fat tails raise it even for correct forecasts.
     A frame gives one share per column.
     """
-    frame = z.to_frame() if isinstance(z, pd.Series) else z
-    frame = _checks.finite_frame(frame, "standardised returns")
-    _checks.oldest_first(frame, "standardised returns")
-    window = _checks.whole(window, "window", 2)
-    if not 2 <= window <= len(frame):
-        raise ValueError(f"window must be between 2 and the number of periods ({len(frame)}), got {window}")
-    rolling = frame.rolling(window).std(ddof=1).iloc[window - 1 :]
+    if isinstance(z, pd.DataFrame):
+        frame = _checks.finite_frame(z, "standardised returns")
+        return frame.apply(share_outside_bias_band, window=window).rename("share outside band")
+    rolling = rolling_bias(z, window)  # checks z and the window
     low, high = bias_band(window)
-    share = ((rolling < low) | (rolling > high)).mean().rename("share outside band")
-    return float(share.iloc[0]) if isinstance(z, pd.Series) else share
+    return float(((rolling < low) | (rolling > high)).mean())
 
 
 def q_statistic(z: pd.Series | pd.DataFrame) -> float | pd.Series:
