@@ -153,9 +153,20 @@ def _bounds(lower: pd.Series, upper: pd.Series, stocks: pd.Index) -> tuple[np.nd
 
 
 def _feasible_start(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """A point with A w = b and lo <= w <= hi, from a linear programme with no objective."""
+    """A point with A w = b and lo <= w <= hi.
+
+    First the least-norm solution :math:`w_0 = A^+ b`; if it lies inside the limits it
+    will do (for active weights with zero targets it is w = 0, inside any limits that
+    allow holding the benchmark). Otherwise a linear programme with no objective finds
+    one. The start changes only the path of the active-set method, not its answer: the
+    problem is strictly convex, so its minimum is unique.
+    """
+    least_norm = np.linalg.lstsq(a, b, rcond=None)[0]
+    meets_targets = np.allclose(a @ least_norm, b, rtol=0.0, atol=1e-12)
+    if meets_targets and np.all((lo <= least_norm) & (least_norm <= hi)):
+        return least_norm
     # imported here, not at module level: scipy.optimize takes about a second to import,
-    # and most chapters that import this module never need it
+    # and most problems never need it
     from scipy.optimize import linprog
 
     limits = [(None if np.isinf(l) else l, None if np.isinf(h) else h) for l, h in zip(lo, hi, strict=True)]

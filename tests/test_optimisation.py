@@ -13,6 +13,7 @@ from support import SETTINGS, random_model, seeds
 
 from mini.decomposition import decompose_risk
 from mini.optimisation import (
+    _feasible_start,
     exposure_constraints,
     mean_variance,
     mean_variance_bounded,
@@ -217,3 +218,16 @@ def test_mean_variance_by_hand():
         SIGMA3, alpha, BUDGET1, ONE, 1.0, pd.Series(0.0, index=STOCKS3), pd.Series(0.8, index=STOCKS3)
     )
     assert np.allclose(bounded, [0.8, 0.2, 0.0], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "least_norm_inside"),
+    [(-1.0, 1.0, True), (0.5, 1.0, False)],
+)
+def test_feasible_start_takes_the_least_norm_point_only_inside_the_limits(lower, upper, least_norm_inside):
+    # one budget row over three stocks: the least-norm point of w1 + w2 + w3 = 1 is 1/3 each
+    a, b = np.ones((1, 3)), np.array([1.0])
+    lo, hi = np.array([lower, -1.0, -1.0]), np.full(3, upper)
+    w = _feasible_start(a, b, lo, hi)
+    assert np.isclose(w.sum(), 1.0, atol=1e-12) and np.all((lo <= w) & (w <= hi))
+    assert np.allclose(w, 1 / 3, atol=1e-15) == least_norm_inside
