@@ -230,9 +230,7 @@ def grouped_bars(
     n_series = frame.shape[1]
     colours = SERIES_COLOURS if n_series <= len(SERIES_COLOURS) else plt.get_cmap("tab10").colors
 
-    def draw(
-        ax: plt.Axes, part: pd.DataFrame, panel_title: str, legend: bool, x_label: str, y_label: str
-    ) -> None:
+    def draw(ax: plt.Axes, part: pd.DataFrame, panel_title: str, x_label: str, y_label: str) -> None:
         width = 0.8 / n_series
         positions = np.arange(part.shape[0])
         for j, column in enumerate(part.columns):
@@ -247,21 +245,22 @@ def grouped_bars(
         if band is not None:
             ax.axhspan(low, high, color=NEUTRAL, alpha=0.25, linewidth=0, zorder=0, label=band_label)
         ax.set_xticks(positions, [str(i) for i in part.index])
-        if legend:
-            ax.legend(frameon=False)
         _finish_bars(ax, panel_title, percent, [str(i) for i in part.index], 8, x_label, y_label)
 
     with plt.rc_context(STYLE):
         if not separate:
             fig, ax = _new_figure(size)
-            draw(ax, frame, title, True, xlabel, ylabel)
+            draw(ax, frame, title, xlabel, ylabel)
         else:
             fig, (left, right) = plt.subplots(
                 1, 2, figsize=size, layout="constrained", width_ratios=[len(separate), len(rest)]
             )
-            draw(left, frame.loc[list(separate)], "", False, xlabel, ylabel)
-            draw(right, rest, "", True, xlabel, ylabel)
+            draw(left, frame.loc[list(separate)], "", xlabel, ylabel)
+            draw(right, rest, "", xlabel, ylabel)
             fig.suptitle(title)
+        # under the plot, as for line charts: a tall bar can fill any corner of the axes
+        handles, labels = fig.axes[-1].get_legend_handles_labels()
+        fig.legend(handles, labels, frameon=False, loc="outside lower center", ncols=len(labels))
     plt.close(fig)
     return fig
 

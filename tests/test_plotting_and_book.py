@@ -102,17 +102,20 @@ def test_grouped_bars_draw_one_bar_per_cell_side_by_side():
     from mini.plotting import grouped_bars
 
     frame = pd.DataFrame({"naive": [0.0, -0.08], "conditional": [0.064, -0.08]}, index=["MKT", "VALUE"])
-    ax = grouped_bars(frame, "t").axes[0]
+    fig = grouped_bars(frame, "t")
+    ax = fig.axes[0]
     bars = ax.patches
     assert len(bars) == 4
     assert [b.get_height() for b in bars] == [0.0, -0.08, 0.064, -0.08]  # column by column
     assert bars[0].get_x() < bars[2].get_x() < bars[1].get_x()  # MKT pair left of the VALUE pair
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["naive", "conditional"]
+    # one legend, under the plot, where no bar can hide it
+    assert ax.get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["naive", "conditional"]
     with pytest.raises(ValueError, match="no rows"):
         grouped_bars(frame.iloc[:0], "t")
-    banded = grouped_bars(frame, "t", band=(-0.05, 0.05), band_label="95% band").axes[0]
-    assert len(banded.patches) == 5  # the four bars and the shaded band
-    assert [t.get_text() for t in banded.get_legend().get_texts()] == ["95% band", "naive", "conditional"]
+    banded = grouped_bars(frame, "t", band=(-0.05, 0.05), band_label="95% band")
+    assert len(banded.axes[0].patches) == 5  # the four bars and the shaded band
+    assert [t.get_text() for t in banded.legends[0].get_texts()] == ["95% band", "naive", "conditional"]
     with pytest.raises(ValueError, match=r"band must be \(low, high\) with low < high"):
         grouped_bars(frame, "t", band=(0.05, -0.05))
 
@@ -280,6 +283,7 @@ def test_grouped_bars_can_draw_a_large_group_in_its_own_panel():
     assert [t.get_text() for t in left.get_xticklabels()] == ["Market"]
     assert [t.get_text() for t in right.get_xticklabels()] == ["Styles", "Specific"]
     assert right.get_ylim()[1] < 0.2  # the small groups get their own scale
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["before", "after"]  # one legend
     with pytest.raises(ValueError, match="does not have"):
         grouped_bars(frame, "blocks", separate=["Size"])
     with pytest.raises(ValueError, match="nothing left"):
