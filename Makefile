@@ -148,13 +148,17 @@ hypothesis-explore: $(STAMP)
 	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest tests -m hypothesis -q \
 	  --ignore=tests/browser --ignore=tests/test_site_build.py $(PYTEST_ARGS)
 
-# Mutation testing with mutmut ([tool.mutmut] in pyproject.toml): every mutant of `mini`
-# (or of one module, MODULE=covariance) is re-run against the tests that reach it, in a
-# copy under mutants/; then the score per module and the surviving mutants are printed.
-# Slow (tens of minutes for all of `mini` on two cores) and not part of `make test`.
+# Mutation testing with mutmut ([tool.mutmut] in pyproject.toml), in a copy under mutants/;
+# then the score per module and the surviving mutants are printed. `make mutation` tests
+# every mutant that has no verdict yet (all of them the first time; after that, those of
+# functions changed since, or of a run that was interrupted). MODULE=covariance re-tests
+# that module's mutants; SURVIVORS=1 re-tests every survivor (after adding tests).
+# Slow (a first full run takes hours on two cores) and not part of `make test`.
 MODULE ?=
+SURVIVORS ?=
 mutation: $(STAMP)
-	nice -n 10 $(BIN)/mutmut run "mini.$(if $(MODULE),$(MODULE).,)*"
+	nice -n 10 $(BIN)/mutmut run $(if $(MODULE),"mini.$(MODULE).*") \
+		$(if $(SURVIVORS),$$($(BIN)/mutmut results | $(BIN)/python tests/mutation_score.py --names))
 	$(BIN)/mutmut results --all true | $(BIN)/python tests/mutation_score.py $(MODULE)
 
 clean:

@@ -54,5 +54,19 @@ def main(lines: list[str], only: str = "") -> int:
     return 0
 
 
+def survivor_names(lines: list[str]) -> list[str]:
+    """The mutants some run has tried and no test killed (``make mutation SURVIVORS=1``)."""
+    names = []
+    for line in lines:
+        name, _, status = line.strip().rpartition(": ")
+        if name.startswith("mini.") and status not in KILLED | UNTESTED:
+            names.append(name)
+    return names
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.stdin.read().splitlines(), sys.argv[1] if len(sys.argv) > 1 else ""))
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--names"]:
+        print("\n".join(survivor_names(sys.stdin.read().splitlines())))
+        sys.exit(0)
+    sys.exit(main(sys.stdin.read().splitlines(), arguments[0] if arguments else ""))
