@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mutation_score
+import pytest
 
 RESULTS = [
     "    mini.covariance.x_ewma__mutmut_1: killed",
@@ -34,3 +35,17 @@ def test_survivor_names_are_the_tried_mutants_no_test_killed():
 def test_one_module_only():
     assert mutation_score.main(RESULTS, "covariance") == 0
     assert mutation_score.main(RESULTS, "alpha") == 1  # no results for it
+
+
+def test_a_sample_is_reproducible_and_scored_alone(tmp_path, capsys):
+    drawn = mutation_score.sample_names(RESULTS, 3, seed=1)
+    assert drawn == mutation_score.sample_names(RESULTS, 3, seed=1) and len(set(drawn)) == 3
+    assert set(drawn) <= {name for name, _ in mutation_score.parse(RESULTS)}
+    with pytest.raises(ValueError, match="^sample size must be between 1 and 6"):
+        mutation_score.sample_names(RESULTS, 7)
+    within = {"mini.covariance.x_ewma__mutmut_1", "mini.covariance.x_ewma__mutmut_2"}
+    assert mutation_score.main(RESULTS, within=within) == 0
+    out = capsys.readouterr().out
+    assert "all                                1       2    50.0%        0" in out
+    # ±2·√(p(1−p)/n) = ±2·√(0.25/2) = ±70.7 points for two mutants
+    assert "a sample of 2 tried mutants: the full score is 50.0% ± 70.7 (95%)" in out
