@@ -154,3 +154,105 @@ def test_alpha_research_bad_input():
         ic_by_horizon(scores, scores, [5])
     with pytest.raises(ValueError, match="zero position"):
         mean_variance_diagonal(scores, pd.Series(1.0, index=scores.columns), 1.0, lower=scores)
+
+
+SCORES = pd.DataFrame([[1.0, 2.0, 3.0], [2.0, 0.0, 7.0]], index=["t1", "t2"], columns=["c", "a", "b"])
+VOL = pd.Series({"a": 0.1, "b": 0.2, "c": 0.4})
+
+
+def test_standardise_and_grinold_row_by_row_keep_the_scores_labels():
+    from scipy import stats
+
+    # rows with different means (2 and 3): each is centred on its own mean
+    z = standardise_scores(SCORES)
+    expected_z = stats.zscore(SCORES.to_numpy(), axis=1, ddof=0)
+    pd.testing.assert_frame_equal(z, pd.DataFrame(expected_z, index=SCORES.index, columns=SCORES.columns))
+    # the volatilities are given in another order than the scores' columns
+    alpha = grinold_alpha(SCORES, VOL, ic=0.05)
+    expected = 0.05 * expected_z * np.array([0.4, 0.1, 0.2])
+    pd.testing.assert_frame_equal(alpha, pd.DataFrame(expected, index=SCORES.index, columns=SCORES.columns))
+
+
+@pytest.mark.parametrize(
+    ("scores", "vol", "ic", "message"),
+    [
+        (SCORES.assign(a=[0.0, np.nan]), VOL, 0.05, r"^scores contains 1 NaN"),
+        (
+            SCORES.assign(a=1.0, b=1.0, c=1.0),
+            VOL,
+            0.05,
+            r"^scores are constant across stocks in some period, so they cannot be standardised$",
+        ),
+        (SCORES, VOL.replace(0.2, np.inf), 0.05, r"^residual volatility contains 1 NaN"),
+        (
+            SCORES,
+            VOL.rename({"c": "d"}),
+            0.05,
+            r"^residual volatility does not match the model's stocks: missing stocks \['c'\]; unknown stocks \['d'\]$",
+        ),
+        (SCORES, VOL.replace(0.2, 0.0), 0.05, r"^residual volatilities must be positive$"),
+        (SCORES, VOL, np.nan, r"^IC contains 1 NaN"),
+        (SCORES, VOL, [0.05, 0.05], r"^IC must be 0-dimensional, got shape \(2,\)$"),
+    ],
+)
+def test_grinold_alpha_names_the_bad_input(scores, vol, ic, message):
+    with pytest.raises(ValueError, match=message):
+        grinold_alpha(scores, vol, ic)
+
+
+PERIODS = pd.Index(["2024-01", "2024-02"], name="month")
+TC_STOCKS = ["a", "b", "c", "d"]
+TC_ALPHA = pd.DataFrame(
+    [[0.02, -0.01, 0.00, 0.03], [0.01, 0.02, -0.02, 0.0]], index=PERIODS, columns=TC_STOCKS
+)
+TC_WEIGHTS = pd.DataFrame([[0.1, -0.2, 0.05, 0.05], [-0.1, 0.3, 0.0, -0.2]], index=PERIODS, columns=TC_STOCKS)
+TC_VOL = pd.Series([0.1, 0.2, 0.3, 0.4], index=TC_STOCKS)
+
+
+def test_transfer_coefficient_aligns_labels_given_in_another_order():
+    # weights with rows and columns shuffled, volatilities in reverse order
+    weights = TC_WEIGHTS.iloc[::-1][["c", "a", "d", "b"]]
+    tc = transfer_coefficient(TC_ALPHA, weights, TC_VOL.iloc[::-1])
+    vol = TC_VOL.to_numpy()
+    expected = [
+        np.corrcoef(TC_ALPHA.iloc[t].to_numpy() / vol, TC_WEIGHTS.iloc[t].to_numpy() * vol)[0, 1]
+        for t in range(2)
+    ]
+    pd.testing.assert_series_equal(tc, pd.Series(expected, index=PERIODS, name="TC"))
+
+
+@pytest.mark.parametrize(
+    ("alpha", "weights", "vol", "message"),
+    [
+        (TC_ALPHA.replace(0.03, np.nan), TC_WEIGHTS, TC_VOL, r"^alpha contains 1 NaN"),
+        (TC_ALPHA, TC_WEIGHTS.replace(0.3, np.nan), TC_VOL, r"^weights contains 1 NaN"),
+        (TC_ALPHA, TC_WEIGHTS, TC_VOL.replace(0.3, np.nan), r"^residual volatility contains 1 NaN"),
+        (
+            TC_ALPHA,
+            TC_WEIGHTS.rename(index={"2024-02": "2024-03"}),
+            TC_VOL,
+            r"^weights does not match the model's periods: missing periods \['2024-02'\]; unknown periods \['2024-03'\]$",
+        ),
+        (
+            TC_ALPHA,
+            TC_WEIGHTS.rename(columns={"d": "e"}),
+            TC_VOL,
+            r"^weights does not match the model's stocks: missing stocks \['d'\]; unknown stocks \['e'\]$",
+        ),
+        (
+            TC_ALPHA,
+            TC_WEIGHTS,
+            TC_VOL.rename({"d": "e"}),
+            r"^residual volatility does not match the model's stocks: missing stocks \['d'\]; unknown stocks \['e'\]$",
+        ),
+        (
+            TC_ALPHA.assign(a=1.0, b=1.0, c=1.0, d=1.0),
+            TC_WEIGHTS,
+            TC_VOL.map(lambda v: 1.0),
+            r"^alpha or weights are constant across stocks in some period, so TC is undefined$",
+        ),
+    ],
+)
+def test_transfer_coefficient_names_the_bad_input(alpha, weights, vol, message):
+    with pytest.raises(ValueError, match=message):
+        transfer_coefficient(alpha, weights, vol)
