@@ -15,6 +15,7 @@ from mini.decomposition import (
     decompose_risk,
     pairwise_factor_contributions,
     portfolio_exposures,
+    recentre_industries,
     stock_contributions,
     tracking_error,
 )
@@ -90,3 +91,57 @@ def test_pairwise_factor_contributions_by_hand():
     assert table.loc["MKT", "VAL"] == pytest.approx(-0.001)
     assert table.loc["VAL", "MKT"] == pytest.approx(-0.001)
     assert table.loc["VAL", "VAL"] == pytest.approx(0.0001)
+
+
+def test_portfolio_exposures_are_named():
+    assert portfolio_exposures(X, W).name == "exposure"
+
+
+@pytest.mark.parametrize(
+    ("exposures", "weights", "message"),
+    [
+        (X.replace(0.5, np.nan), W, r"^exposures contains 1 NaN"),
+        (X, W.replace(0.4, np.nan), r"^weights contains 1 NaN"),
+        (
+            X,
+            W.rename({"B": "C"}),
+            r"^weights does not match the model's stocks: missing stocks \['B'\]; unknown stocks \['C'\]$",
+        ),
+    ],
+)
+def test_portfolio_exposures_name_the_bad_input(exposures, weights, message):
+    with pytest.raises(ValueError, match=message):
+        portfolio_exposures(exposures, weights)
+
+
+def test_block_contributions_are_named_and_reject_a_factor_in_two_blocks():
+    factors = ["MKT", "VAL", "MOM"]
+    cov = pd.DataFrame(np.diag([0.04, 0.01, 0.02]), index=factors, columns=factors)
+    d = decompose_exposures(cov, pd.Series({"MKT": 1.0, "VAL": 1.0, "MOM": 2.0}), 0.003)
+    assert (
+        block_contributions(d, {"market": ["MKT"], "styles": ["VAL", "MOM"]}).name == "variance contribution"
+    )
+    with pytest.raises(
+        ValueError, match=r"^blocks must cover each factor exactly once: repeated \['VAL'\], left out \[\]$"
+    ):
+        block_contributions(d, {"market": ["MKT", "VAL"], "styles": ["VAL", "MOM"]})
+
+
+COV3 = pd.DataFrame(np.diag([0.04, 0.01, 0.02]), index=["MKT", "TECH", "FIN"], columns=["MKT", "TECH", "FIN"])
+NU = pd.Series({"TECH": 0.25, "FIN": 0.75})
+
+
+@pytest.mark.parametrize(
+    ("cov", "market", "nu", "message"),
+    [
+        (COV3.replace(0.01, np.nan), "MKT", NU, r"^factor covariance contains 1 NaN"),
+        (COV3, "MKT", NU.replace(0.25, np.nan), r"^industry weights contains 1 NaN"),
+        (COV3, "WORLD", NU, r"^unknown factor \['WORLD'\]; known factors are \['MKT', 'TECH', 'FIN'\]$"),
+        (COV3, "MKT", NU.rename({"FIN": "ENERGY"}), r"^unknown factor \['ENERGY'\]; known factors are"),
+        (COV3, "TECH", NU, r"^the market factor 'TECH' cannot also be an industry$"),
+        (COV3, "MKT", NU * 2, r"^industry weights must sum to 1, but they sum to 2$"),
+    ],
+)
+def test_recentre_industries_names_the_bad_input(cov, market, nu, message):
+    with pytest.raises(ValueError, match=message):
+        recentre_industries(cov, market, nu)

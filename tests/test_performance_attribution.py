@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from support import SETTINGS, seeds
 
 from mini.attribution import (
+    annualised_return,
     brinson_fachler,
     carino_link,
     compound,
@@ -251,3 +252,55 @@ def test_menchero_limit_when_the_totals_are_equal():
     alpha = (0.0 - m * 0.0) / (active @ active) * active
     expected = (m + alpha[0]) * -0.10 + (m + alpha[1]) * 0.10
     assert menchero_link(contributions, rp, rb)["x"] == pytest.approx(expected, abs=1e-15)
+
+
+def test_factor_attribution_keeps_the_exposures_order_and_names_the_result():
+    split = factor_attribution(
+        pd.Series({"VAL": 0.5, "MKT": 1.0}), pd.Series({"MKT": 0.02, "VAL": -0.01}), 0.003
+    )
+    pd.testing.assert_series_equal(
+        split,
+        pd.Series([0.5 * -0.01, 1.0 * 0.02, 0.003], index=["VAL", "MKT", "Specific"], name="contribution"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("exposures", "factor_returns", "specific", "message"),
+    [
+        ({"MKT": np.nan, "VAL": 0.5}, {"MKT": 0.02, "VAL": -0.01}, 0.0, r"^exposures contains 1 NaN"),
+        ({"MKT": 1.0, "VAL": 0.5}, {"MKT": np.inf, "VAL": -0.01}, 0.0, r"^factor returns contains 1 NaN"),
+        (
+            {"MKT": 1.0, "VAL": 0.5},
+            {"MKT": 0.02, "MOM": -0.01},
+            0.0,
+            r"^factor returns does not match the model's factors: missing factors \['VAL'\]; unknown factors \['MOM'\]$",
+        ),
+        ({"MKT": 1.0, "VAL": 0.5}, {"MKT": 0.02, "VAL": -0.01}, np.nan, r"^specific return contains 1 NaN"),
+        (
+            {"MKT": 1.0, "VAL": 0.5},
+            {"MKT": 0.02, "VAL": -0.01},
+            [0.0, 0.0],
+            r"^specific return must be 0-dimensional, got shape \(2,\)$",
+        ),
+    ],
+)
+def test_factor_attribution_names_the_bad_input(exposures, factor_returns, specific, message):
+    with pytest.raises(ValueError, match=message):
+        factor_attribution(pd.Series(exposures), pd.Series(factor_returns), specific)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: annualised_return(np.array([0.1]), 0),
+            r"^periods_per_year must be a whole number of at least 1, got 0$",
+        ),
+        (lambda: annualised_return(np.array([0.1, np.nan]), 12), r"^returns contains 1 NaN"),
+        (lambda: years_for_significance(0.0), r"^information ratio must be positive, got 0$"),
+        (lambda: years_for_significance(0.5, t=0.0), r"^t-statistic must be positive, got 0$"),
+    ],
+)
+def test_track_record_inputs_are_named_in_the_message(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
