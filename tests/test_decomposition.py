@@ -145,3 +145,87 @@ NU = pd.Series({"TECH": 0.25, "FIN": 0.75})
 def test_recentre_industries_names_the_bad_input(cov, market, nu, message):
     with pytest.raises(ValueError, match=message):
         recentre_industries(cov, market, nu)
+
+
+ZERO = pd.Series({"A": 0.0, "B": 0.0})
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: active_weights(W.replace(0.4, np.nan), W), r"^portfolio weights contains 1 NaN"),
+        (lambda: active_weights(W, W.replace(0.4, np.nan)), r"^benchmark weights contains 1 NaN"),
+        (
+            lambda: active_weights(W, W.rename({"B": "C"})),
+            r"^benchmark weights does not match the model's stocks: missing stocks \['B'\]; unknown stocks \['C'\]$",
+        ),
+        (lambda: active_weights(W * 2, W), r"^portfolio weights must sum to 1, but they sum to 2$"),
+        (lambda: active_weights(W, W * 2), r"^benchmark weights must sum to 1, but they sum to 2$"),
+        (
+            lambda: decompose_exposures(F.replace(0.04, np.nan), pd.Series({"MKT": 1.0, "VAL": 0.0}), 0.01),
+            r"^factor covariance contains 1 NaN",
+        ),
+        (
+            lambda: decompose_exposures(F, pd.Series({"MKT": np.nan, "VAL": 0.0}), 0.01),
+            r"^exposures contains 1 NaN",
+        ),
+        (
+            lambda: decompose_exposures(F, pd.Series({"MKT": 1.0, "MOM": 0.0}), 0.01),
+            r"^exposures does not match the model's factors: missing factors \['VAL'\]; unknown factors \['MOM'\]$",
+        ),
+        (
+            lambda: decompose_exposures(F, pd.Series({"MKT": 1.0, "VAL": 0.0}), np.nan),
+            r"^specific variance contains 1 NaN",
+        ),
+        (
+            lambda: decompose_exposures(F, pd.Series({"MKT": 1.0, "VAL": 0.0}), [0.01]),
+            r"^specific variance must be 0-dimensional",
+        ),
+        (
+            lambda: decompose_exposures(F, pd.Series({"MKT": 1.0, "VAL": 0.0}), -0.01),
+            r"^specific variance must be non-negative, got -0.01$",
+        ),
+        (
+            lambda: stock_contributions(MODEL, ZERO),
+            r"^the portfolio has zero risk, so contributions to risk are undefined$",
+        ),
+        (
+            lambda: betas_to_portfolio(MODEL, ZERO),
+            r"^the portfolio has zero variance, so betas to it are undefined$",
+        ),
+        (
+            lambda: pairwise_factor_contributions(
+                F.replace(0.04, np.nan), pd.Series({"MKT": 1.0, "VAL": 0.0})
+            ),
+            r"^factor covariance contains 1 NaN",
+        ),
+        (
+            lambda: pairwise_factor_contributions(F, pd.Series({"MKT": np.nan, "VAL": 0.0})),
+            r"^exposures contains 1 NaN",
+        ),
+        (
+            lambda: pairwise_factor_contributions(F, pd.Series({"MKT": 1.0, "MOM": 0.0})),
+            r"^exposures does not match the model's factors: missing factors \['VAL'\]; unknown factors \['MOM'\]$",
+        ),
+        (
+            lambda: pairwise_factor_contributions(
+                F.mask(F.index.to_numpy()[:, None] < F.columns.to_numpy(), 0.02),
+                pd.Series({"MKT": 1.0, "VAL": 0.0}),
+            ),
+            r"^factor covariance is not symmetric$",
+        ),
+    ],
+)
+def test_decomposition_names_the_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_decomposition_results_are_named_and_a_zero_specific_variance_is_allowed():
+    d = decompose_exposures(F, pd.Series({"VAL": 2.0, "MKT": 0.0}), 0.0)
+    assert d.total_variance == pytest.approx(4 * 0.01, rel=1e-14) and d.specific_vol == 0.0
+    assert d.exposures.name == "exposure" and d.factor_contributions.name == "variance contribution"
+    assert list(d.exposures.index) == FACTORS  # in the covariance's order
+    assert active_weights(W, pd.Series({"A": 0.5, "B": 0.5})).name == "active weight"
+    assert betas_to_portfolio(MODEL, W).name == "beta"
+    assert d.shares.name == "share of variance"
