@@ -18,6 +18,7 @@ from mini.decomposition import (
     recentre_industries,
     stock_contributions,
     tracking_error,
+    x_sigma_rho,
 )
 from mini.risk_model import RiskModel
 
@@ -229,3 +230,16 @@ def test_decomposition_results_are_named_and_a_zero_specific_variance_is_allowed
     assert active_weights(W, pd.Series({"A": 0.5, "B": 0.5})).name == "active weight"
     assert betas_to_portfolio(MODEL, W).name == "beta"
     assert d.shares.name == "share of variance"
+
+
+def test_x_sigma_rho_layout_and_undefined_correlations():
+    table = x_sigma_rho(F, pd.Series({"VAL": 1.0, "MKT": 0.5}), 0.01)
+    assert list(table.columns) == ["exposure", "volatility", "stand-alone", "correlation", "contribution"]
+    assert list(table.index) == [*FACTORS, SPECIFIC]
+    with pytest.raises(
+        ValueError, match=r"^the portfolio has zero risk, so correlations with it are undefined$"
+    ):
+        x_sigma_rho(F, pd.Series({"MKT": 0.0, "VAL": 0.0}), 0.0)
+    flat = pd.DataFrame(np.diag([0.04, 0.0]), index=FACTORS, columns=FACTORS)
+    with pytest.raises(ValueError, match=r"^a factor has zero volatility, so its correlation is undefined$"):
+        x_sigma_rho(flat, pd.Series({"MKT": 1.0, "VAL": 0.0}), 0.01)
