@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mini.alpha import ic_summary, information_coefficient, neutralise
+from mini.alpha import ic_by_horizon, ic_summary, information_coefficient, neutralise
 
 
 def test_ic_of_a_perfect_and_a_reversed_signal():
@@ -119,6 +119,14 @@ def test_alpha_labels_and_messages():
         (
             lambda: information_coefficient(pd.DataFrame([[1.0, 2.0]]), pd.DataFrame([[1.0, np.inf]])),
             r"^returns contains 1 NaN",
+        ),
+        (
+            lambda: ic_by_horizon(pd.DataFrame([[1.0, np.nan]]), pd.DataFrame([[1.0, 2.0]] * 3), [0]),
+            r"^signal contains 1 NaN",
+        ),
+        (
+            lambda: ic_by_horizon(pd.DataFrame([[1.0, 2.0]]), pd.DataFrame([[1.0, np.nan]] * 3), [0]),
+            r"^returns contains 3 NaN",
         ),
     ],
 )
