@@ -301,6 +301,8 @@ def test_ic_half_life_at_its_boundaries():
         ([0.04, np.nan], r"^mean IC contains 1 NaN"),
         ([0.04, 0.0, -0.02], r"^need a positive mean IC at two horizons or more to fit a decay$"),
         ([0.02, 0.02], r"^the IC does not decay with the horizon, so it has no half-life$"),
+        # log IC exactly flat: a slope of exactly zero is no decay either
+        ([1.0, 1.0], r"^the IC does not decay with the horizon, so it has no half-life$"),
     ],
 )
 def test_ic_half_life_names_the_bad_input(mean_ic, message):
