@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mini.alpha import ic_summary, information_coefficient, neutralise
+from mini.alpha import ic_by_horizon, ic_summary, information_coefficient, neutralise
 
 
 def test_ic_of_a_perfect_and_a_reversed_signal():
@@ -98,3 +98,38 @@ def test_alpha_labels_and_messages():
     clean = neutralise(s, x, pd.Series(1.0, index=stocks))
     assert clean.name == "neutralised signal"
     assert clean.tolist() == pytest.approx([-2.0, -1.0, 0.0, 3.0])  # minus the mean, 3
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ic_summary(pd.Series([0.1, np.nan])), r"^IC contains 1 NaN"),
+        (
+            lambda: neutralise(
+                pd.Series([1.0, np.nan], index=["a", "b"]),
+                pd.DataFrame({"MKT": 1.0}, index=["a", "b"]),
+                pd.Series(1.0, index=["a", "b"]),
+            ),
+            r"^signal contains 1 NaN",
+        ),
+        (
+            lambda: information_coefficient(pd.DataFrame([[1.0, np.nan]]), pd.DataFrame([[1.0, 2.0]])),
+            r"^signal contains 1 NaN",
+        ),
+        (
+            lambda: information_coefficient(pd.DataFrame([[1.0, 2.0]]), pd.DataFrame([[1.0, np.inf]])),
+            r"^returns contains 1 NaN",
+        ),
+        (
+            lambda: ic_by_horizon(pd.DataFrame([[1.0, np.nan]]), pd.DataFrame([[1.0, 2.0]] * 3), [0]),
+            r"^signal contains 1 NaN",
+        ),
+        (
+            lambda: ic_by_horizon(pd.DataFrame([[1.0, 2.0]]), pd.DataFrame([[1.0, np.nan]] * 3), [0]),
+            r"^returns contains 3 NaN",
+        ),
+    ],
+)
+def test_alpha_inputs_are_named_in_the_message(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -198,3 +198,30 @@ def test_exposure_inputs_are_named_when_bad():
     with pytest.raises(ValueError, match="^weights does not match the model's stocks"):
         variance_inflation_factors(x, pd.Series(1.0, index=list("abd")), ["SIZE"])
     assert fill_missing(pd.Series([1, 2, 3], index=stocks), pd.Series("X", index=stocks)).dtype == float
+
+
+def test_fill_missing_reads_missing_values_given_as_none():
+    # an object column, as read from a file with blanks: None counts as missing
+    d = pd.Series([1.0, None, 3.0, 5.0], index=list("abcd"), dtype=object, name="VALUE")
+    groups = pd.Series(["X", "X", "X", "Y"], index=list("abcd"))
+    pd.testing.assert_series_equal(
+        fill_missing(d, groups), pd.Series([1.0, 2.0, 3.0, 5.0], index=list("abcd"), name="VALUE")
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: fill_missing(pd.Series([1.0, np.nan], index=list("ab")), ["X", "X"]),
+            r"^groups must be a pandas Series, got list$",
+        ),
+        (
+            lambda: winsorise(pd.Series([1.0, np.inf, 3.0], name="VALUE")),
+            r"^descriptor 'VALUE' contains 1 NaN",
+        ),
+    ],
+)
+def test_exposure_inputs_are_named_in_the_message(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

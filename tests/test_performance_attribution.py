@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from support import SETTINGS, seeds
 
 from mini.attribution import (
+    annualised_return,
     brinson_fachler,
     carino_link,
     compound,
@@ -251,3 +252,186 @@ def test_menchero_limit_when_the_totals_are_equal():
     alpha = (0.0 - m * 0.0) / (active @ active) * active
     expected = (m + alpha[0]) * -0.10 + (m + alpha[1]) * 0.10
     assert menchero_link(contributions, rp, rb)["x"] == pytest.approx(expected, abs=1e-15)
+
+
+def test_factor_attribution_keeps_the_exposures_order_and_names_the_result():
+    split = factor_attribution(
+        pd.Series({"VAL": 0.5, "MKT": 1.0}), pd.Series({"MKT": 0.02, "VAL": -0.01}), 0.003
+    )
+    pd.testing.assert_series_equal(
+        split,
+        pd.Series([0.5 * -0.01, 1.0 * 0.02, 0.003], index=["VAL", "MKT", "Specific"], name="contribution"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("exposures", "factor_returns", "specific", "message"),
+    [
+        ({"MKT": np.nan, "VAL": 0.5}, {"MKT": 0.02, "VAL": -0.01}, 0.0, r"^exposures contains 1 NaN"),
+        ({"MKT": 1.0, "VAL": 0.5}, {"MKT": np.inf, "VAL": -0.01}, 0.0, r"^factor returns contains 1 NaN"),
+        (
+            {"MKT": 1.0, "VAL": 0.5},
+            {"MKT": 0.02, "MOM": -0.01},
+            0.0,
+            r"^factor returns does not match the model's factors: missing factors \['VAL'\]; unknown factors \['MOM'\]$",
+        ),
+        ({"MKT": 1.0, "VAL": 0.5}, {"MKT": 0.02, "VAL": -0.01}, np.nan, r"^specific return contains 1 NaN"),
+        (
+            {"MKT": 1.0, "VAL": 0.5},
+            {"MKT": 0.02, "VAL": -0.01},
+            [0.0, 0.0],
+            r"^specific return must be 0-dimensional, got shape \(2,\)$",
+        ),
+    ],
+)
+def test_factor_attribution_names_the_bad_input(exposures, factor_returns, specific, message):
+    with pytest.raises(ValueError, match=message):
+        factor_attribution(pd.Series(exposures), pd.Series(factor_returns), specific)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: annualised_return(np.array([0.1]), 0),
+            r"^periods_per_year must be a whole number of at least 1, got 0$",
+        ),
+        (lambda: annualised_return(np.array([0.1, np.nan]), 12), r"^returns contains 1 NaN"),
+        (lambda: years_for_significance(0.0), r"^information ratio must be positive, got 0$"),
+        (lambda: years_for_significance(0.5, t=0.0), r"^t-statistic must be positive, got 0$"),
+    ],
+)
+def test_track_record_inputs_are_named_in_the_message(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def _linking_case(change):
+    contributions, rp, rb = _two_periods()
+    return change(contributions, rp, rb)
+
+
+@pytest.mark.parametrize("link", LINKS)
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c, rp, rb: (c.replace(0.03, np.nan), rp, rb), r"^contributions contains 1 NaN"),
+        (lambda c, rp, rb: (c, rp.replace(0.05, np.nan), rb), r"^portfolio returns contains 1 NaN"),
+        (lambda c, rp, rb: (c, rp, rb.replace(0.02, np.nan)), r"^benchmark returns contains 1 NaN"),
+        (
+            lambda c, rp, rb: (c, rp.rename({"t2": "t3"}), rb),
+            r"^portfolio returns does not match the model's periods: missing periods \['t2'\]; unknown periods \['t3'\]$",
+        ),
+        (
+            lambda c, rp, rb: (c, rp, rb.rename({"t2": "t3"})),
+            r"^benchmark returns does not match the model's periods: missing periods \['t2'\]; unknown periods \['t3'\]$",
+        ),
+        (
+            lambda c, rp, rb: (c, rp + pd.Series({"t1": 0.0, "t2": 1e-9}), rb),
+            r"^contributions in period 't2' do not add up to its active return$",
+        ),
+    ],
+)
+def test_linking_names_the_bad_input(link, change, message):
+    contributions, rp, rb = _linking_case(change)
+    with pytest.raises(ValueError, match=message):
+        link(contributions, rp, rb)
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_linking_accepts_rounding_within_the_tolerance(link):
+    contributions, rp, rb = _two_periods()
+    nudged = link(contributions, rp + pd.Series({"t1": 0.0, "t2": 5e-11}), rb)
+    assert nudged.name == "linked contribution"
+    assert nudged.to_numpy() == pytest.approx(link(contributions, rp, rb).to_numpy(), rel=1e-8)
+
+
+def test_grap_needs_the_periods_oldest_first():
+    contributions, rp, rb = (frame.set_axis([2, 1]) for frame in _two_periods())
+    with pytest.raises(ValueError, match=r"^contributions must run oldest first, but 1 comes after 2$"):
+        grap_link(contributions, rp, rb)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: compound(np.array([0.1, np.nan])), r"^returns contains 1 NaN"),
+        (lambda: compound(np.array([[0.1, 0.2]])), r"^returns must be 1-dimensional, got shape \(1, 2\)$"),
+        (
+            lambda: compound(np.array([0.1, -1.0])),
+            r"^a period return of -100% or worse cannot be compounded$",
+        ),
+        (lambda: information_ratio(np.array([0.01, np.nan])), r"^active returns contains 1 NaN"),
+        (lambda: information_ratio(np.array([[0.01, 0.02]])), r"^active returns must be 1-dimensional"),
+        (
+            lambda: information_ratio(np.array([0.01])),
+            r"^an information ratio needs at least two periods, got 1$",
+        ),
+        (lambda: information_ratio(np.array([0.01, 0.02]), 0), r"^periods per year must be positive, got 0$"),
+        (
+            lambda: information_ratio(np.array([0.01, 0.01])),
+            r"^active returns do not vary, so the information ratio is undefined$",
+        ),
+        (lambda: t_statistic(np.array([0.01, np.nan])), r"^active returns contains 1 NaN"),
+    ],
+)
+def test_return_statistics_name_the_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+BF_STOCKS = ["a", "b", "c"]
+BF_WP = pd.Series([0.5, 0.2, 0.3], index=BF_STOCKS)
+BF_WB = pd.Series([0.2, 0.3, 0.5], index=BF_STOCKS)
+BF_R = pd.Series([0.04, 0.01, -0.02], index=BF_STOCKS)
+BF_SECTORS = pd.Series(["X", "X", "Y"], index=BF_STOCKS)
+
+
+def test_brinson_fachler_table_layout():
+    table = brinson_fachler(BF_WP, BF_WB, BF_R, BF_SECTORS)
+    assert table.index.name == "sector" and list(table.index) == ["X", "Y"]
+    assert list(table.columns) == ["allocation", "selection", "interaction", "total"]
+
+
+@pytest.mark.parametrize(
+    ("wp", "wb", "r", "sectors", "message"),
+    [
+        (BF_WP.replace(0.2, np.nan), BF_WB, BF_R, BF_SECTORS, r"^portfolio weights contains 1 NaN"),
+        (BF_WP, BF_WB.replace(0.2, np.nan), BF_R, BF_SECTORS, r"^benchmark weights contains 1 NaN"),
+        (BF_WP, BF_WB, BF_R.replace(0.01, np.nan), BF_SECTORS, r"^returns contains 1 NaN"),
+        (BF_WP, BF_WB, BF_R, ["X", "X", "Y"], r"^sectors must be a pandas Series, got list$"),
+        (
+            BF_WP,
+            BF_WB,
+            BF_R,
+            BF_SECTORS.replace("Y", None),
+            r"^sectors must be a pandas Series naming a sector for every stock$",
+        ),
+        (
+            BF_WP,
+            BF_WB.rename({"c": "d"}),
+            BF_R,
+            BF_SECTORS,
+            r"^benchmark weights does not match the model's stocks: missing stocks \['c'\]; unknown stocks \['d'\]$",
+        ),
+        (
+            BF_WP,
+            BF_WB,
+            BF_R.rename({"c": "d"}),
+            BF_SECTORS,
+            r"^returns does not match the model's stocks: missing stocks",
+        ),
+        (
+            BF_WP,
+            BF_WB,
+            BF_R,
+            BF_SECTORS.rename({"c": "d"}),
+            r"^sectors does not match the model's stocks: missing stocks",
+        ),
+        (BF_WP * 2, BF_WB, BF_R, BF_SECTORS, r"^portfolio weights must sum to 1, but they sum to 2$"),
+        (BF_WP, BF_WB * 2, BF_R, BF_SECTORS, r"^benchmark weights must sum to 1, but they sum to 2$"),
+    ],
+)
+def test_brinson_fachler_names_the_bad_input(wp, wb, r, sectors, message):
+    with pytest.raises(ValueError, match=message):
+        brinson_fachler(wp, wb, r, sectors)
