@@ -210,13 +210,15 @@ def ic_half_life(mean_ic: pd.Series) -> float:
     :math:`\log \mathrm{IC}(h) = a - h \ln 2 / H` over the horizons h (the index) whose
     mean IC is positive: the number of periods after which the IC has halved.
     Raises ``ValueError`` if fewer than two horizons have a positive IC or the IC does
-    not decay."""
+    not decay: the fitted log IC falls by less than 1e-9 across the horizons, which
+    also catches a flat IC whose fitted slope is a rounding error (-2e-16, say)."""
     mean_ic = _checks.finite_series(mean_ic, "mean IC")
     positive = mean_ic[mean_ic > 0]
     if len(positive) < 2:
         raise ValueError("need a positive mean IC at two horizons or more to fit a decay")
-    slope = np.polyfit(positive.index.to_numpy(dtype=float), np.log(positive.to_numpy()), 1)[0]
-    if slope >= 0:
+    horizons = positive.index.to_numpy(dtype=float)
+    slope = np.polyfit(horizons, np.log(positive.to_numpy()), 1)[0]
+    if -slope * (horizons.max() - horizons.min()) <= 1e-9:
         raise ValueError("the IC does not decay with the horizon, so it has no half-life")
     return float(-np.log(2.0) / slope)
 

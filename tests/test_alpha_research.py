@@ -293,6 +293,8 @@ def test_ic_half_life_at_its_boundaries():
     assert ic_half_life(pd.Series([0.04, 0.02, 0.0, -0.01])) == pytest.approx(1.0, rel=1e-12)
     # halving over two horizons: a half-life of two
     assert ic_half_life(pd.Series({0: 0.04, 2: 0.02})) == pytest.approx(2.0, rel=1e-12)
+    # a slow decay still has a half-life: log IC falls by 1e-6 over one horizon
+    assert ic_half_life(pd.Series([0.5, 0.5 * np.exp(-1e-6)])) == pytest.approx(np.log(2) / 1e-6, rel=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -303,6 +305,10 @@ def test_ic_half_life_at_its_boundaries():
         ([0.02, 0.02], r"^the IC does not decay with the horizon, so it has no half-life$"),
         # log IC exactly flat: a slope of exactly zero is no decay either
         ([1.0, 1.0], r"^the IC does not decay with the horizon, so it has no half-life$"),
+        # flat over three horizons: polyfit's slope is -2e-16, a rounding error, not a decay
+        ([0.5, 0.5, 0.5], r"^the IC does not decay with the horizon, so it has no half-life$"),
+        # a fall of 1e-10 in log IC across the horizons is no decay either
+        ([0.5, 0.5 * np.exp(-1e-10)], r"^the IC does not decay with the horizon"),
     ],
 )
 def test_ic_half_life_names_the_bad_input(mean_ic, message):
