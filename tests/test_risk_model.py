@@ -47,3 +47,19 @@ def test_covariance_times_and_solve_against_the_full_matrix():
     assert np.allclose(model.covariance_times(w), sigma @ aligned, rtol=1e-13)
     assert np.allclose(model.solve(w), np.linalg.solve(sigma, aligned), rtol=1e-12)
     assert np.array_equal(model.aligned_weights(w), [1.0, -0.3, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("covariance", "message"),
+    [
+        ([[0.04, np.nan], [np.nan, 0.01]], r"^covariance contains 2 NaN"),
+        ([[0.04, -0.01], [0.01, 0.01]], r"^covariance is not symmetric$"),
+        (
+            [[0.04, 0.0], [0.0, 0.0]],
+            r"^covariance has a non-positive variance on its diagonal, for \['VAL'\]$",
+        ),
+    ],
+)
+def test_correlation_from_covariance_names_the_bad_input(covariance, message):
+    with pytest.raises(ValueError, match=message):
+        correlation_from_covariance(pd.DataFrame(covariance, index=FACTORS, columns=FACTORS))
