@@ -63,3 +63,15 @@ def test_covariance_times_and_solve_against_the_full_matrix():
 def test_correlation_from_covariance_names_the_bad_input(covariance, message):
     with pytest.raises(ValueError, match=message):
         correlation_from_covariance(pd.DataFrame(covariance, index=FACTORS, columns=FACTORS))
+
+
+@pytest.mark.parametrize(
+    ("vols", "correlation", "message"),
+    [
+        ({"MKT": np.nan, "VAL": 0.1}, [[1.0, 0.0], [0.0, 1.0]], r"^factor volatilities contains 1 NaN"),
+        ({"MKT": 0.2, "VAL": 0.1}, [[1.0, np.inf], [0.0, 1.0]], r"^factor correlation contains 1 NaN"),
+    ],
+)
+def test_factor_covariance_names_the_bad_input(vols, correlation, message):
+    with pytest.raises(ValueError, match=message):
+        factor_covariance(pd.Series(vols), pd.DataFrame(correlation, index=FACTORS, columns=FACTORS))

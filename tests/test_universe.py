@@ -263,3 +263,12 @@ def test_universe_changes_by_hand():
     assert changes.loc[2].to_dict() == {"entries": 1, "exits": 1}
     assert changes.loc[3].to_dict() == {"entries": 1, "exits": 1}
     assert list(changes.index) == [2, 3]
+
+
+def test_universe_changes_of_exactly_two_periods_and_its_message():
+    changes = universe_changes(pd.DataFrame({"a": [False, True], "b": [True, True]}, index=[7, 8]))
+    assert changes.to_dict("index") == {8: {"entries": 1, "exits": 0}}
+    with pytest.raises(ValueError, match=r"^membership must be a pandas DataFrame of booleans$"):
+        universe_changes(pd.DataFrame({"A": [1.0, 0.0]}))
+    with pytest.raises(ValueError, match=r"^need at least two periods to count changes, got 1$"):
+        universe_changes(pd.DataFrame({"A": [True]}))
