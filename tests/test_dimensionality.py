@@ -201,3 +201,8 @@ def test_zero_variance_portfolio_is_labelled_weight_and_counts_name_themselves()
 def test_drawn_returns_are_numbered_periods_from_one():
     returns = draw_returns(one_factor_model(), 3)
     pd.testing.assert_index_equal(returns.index, pd.RangeIndex(1, 4, name="period"))
+
+
+def test_parameter_counts_are_whole_numbers():
+    assert type(covariance_parameter_count(3)) is int
+    assert type(factor_model_parameter_count(5, 3)) is int
