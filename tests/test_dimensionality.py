@@ -198,9 +198,11 @@ def test_zero_variance_portfolio_is_labelled_weight_and_counts_name_themselves()
         factor_model_parameter_count(0, 1)
 
 
-def test_drawn_returns_are_numbered_periods_from_one():
+def test_drawn_returns_are_numbered_periods_from_one_with_daily_seed_0_defaults():
     returns = draw_returns(one_factor_model(), 3)
     pd.testing.assert_index_equal(returns.index, pd.RangeIndex(1, 4, name="period"))
+    # the defaults are documented: 252 periods a year and seed 0
+    pd.testing.assert_frame_equal(returns, draw_returns(one_factor_model(), 3, periods_per_year=252, seed=0))
 
 
 def test_parameter_counts_are_whole_numbers():

@@ -311,6 +311,12 @@ def test_universe_aligns_and_freezes_its_inputs_and_names_bad_ones():
         Universe(
             industry=pd.Series({"a": "X", "b": "X"}), cap=pd.Series({"a": 6.0, "b": -3.0}), industries=("X",)
         )
+    with pytest.raises(ValueError, match=r"^market caps contains 1 NaN"):
+        Universe(
+            industry=pd.Series({"a": "X", "b": "X"}),
+            cap=pd.Series({"a": 6.0, "b": np.nan}),
+            industries=("X",),
+        )
     with pytest.raises(ValueError, match=r"^industry labels must be a pandas Series, got dict$"):
         Universe(industry={"a": "X"}, cap=pd.Series({"a": 6.0}), industries=("X",))
     with pytest.raises(
@@ -408,8 +414,8 @@ def test_estimation_universe_path_keeps_the_stock_order_and_booleans():
 
 
 def test_effective_number_messages_are_exact():
-    with pytest.raises(ValueError, match=r"^weights must be non-negative; negative for \[1\]$"):
-        effective_number(pd.Series([0.5, -0.1]))
+    with pytest.raises(ValueError, match=r"^weights must be non-negative; negative for \[2\]$"):
+        effective_number(pd.Series([0.5, 0.0, -0.1]))
     with pytest.raises(
         ValueError, match=r"^weights are all zero, so there is no effective number of stocks$"
     ):
