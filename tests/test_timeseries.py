@@ -213,3 +213,9 @@ def test_shrink_betas_towards_a_given_prior_mean_and_its_bad_value():
     assert shrunk.tolist() == pytest.approx([0.8 * 1.0 + 0.2 * 0.5, 0.5 * 2.0 + 0.5 * 0.5], rel=1e-14)
     with pytest.raises(ValueError, match="^prior mean must be a finite number, got nan$"):
         shrink_betas(betas, se, prior_mean=float("nan"))
+
+
+def test_vasicek_weights_are_named_and_a_zero_prior_std_is_rejected_by_name():
+    weights = vasicek_weights(pd.Series({"a": 0.5, "b": 1.5}), pd.Series({"a": 0.1, "b": 0.2}), prior_std=0.1)
+    assert weights.name == "weight on own estimate"
+    assert weights.tolist() == pytest.approx([0.5, 0.2], rel=1e-14)  # 0.01 / (0.01 + s^2)
