@@ -215,7 +215,7 @@ def test_shrink_betas_towards_a_given_prior_mean_and_its_bad_value():
         shrink_betas(betas, se, prior_mean=float("nan"))
 
 
-def test_vasicek_weights_are_named_and_a_zero_prior_std_is_rejected_by_name():
+def test_vasicek_weights_are_named_with_a_given_prior():
     weights = vasicek_weights(pd.Series({"a": 0.5, "b": 1.5}), pd.Series({"a": 0.1, "b": 0.2}), prior_std=0.1)
     assert weights.name == "weight on own estimate"
     assert weights.tolist() == pytest.approx([0.5, 0.2], rel=1e-14)  # 0.01 / (0.01 + s^2)
