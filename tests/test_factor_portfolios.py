@@ -206,3 +206,9 @@ def test_sort_portfolio_weights_at_the_limits_of_fraction_and_with_ties():
 def test_sort_portfolio_weights_names_the_bad_input(values, fraction, message):
     with pytest.raises(ValueError, match=message):
         sort_portfolio_weights(values, fraction=fraction)
+
+
+def test_sort_portfolio_weights_default_fraction_is_three_tenths():
+    # ten stocks, three a leg
+    expected = [-1 / 3] * 3 + [0.0] * 4 + [1 / 3] * 3
+    assert sort_portfolio_weights(np.arange(10.0)) == pytest.approx(expected, rel=1e-15)
