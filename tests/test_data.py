@@ -200,3 +200,12 @@ def test_monthly_messages_are_exact():
         ValueError, match=r"^unknown sort 'size-beta': choose one of \['size-momentum', 'size-value'\]$"
     ):
         data.french_sorted("size-beta")
+
+
+def test_the_1926_factors_name_arch_when_it_is_missing(monkeypatch):
+    for module in ("arch", "arch.data", "arch.data.frenchdata"):  # even when an earlier test imported it
+        monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(
+        ImportError, match=r"^this data set ships inside the 'arch' package: pip install arch$"
+    ):
+        data.french_factors_since_1926()
