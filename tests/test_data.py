@@ -209,3 +209,12 @@ def test_the_1926_factors_name_arch_when_it_is_missing(monkeypatch):
         ImportError, match=r"^this data set ships inside the 'arch' package: pip install arch$"
     ):
         data.french_factors_since_1926()
+
+
+def test_monthly_keeps_a_month_of_a_single_day_and_names_the_dates():
+    days = pd.to_datetime(["2020-01-31", "2020-02-03"])
+    returns = pd.DataFrame({"a": [0.01, 0.02], "b": [0.03, -0.01]}, index=days)
+    for result in (data.monthly(returns), data.monthly(returns["a"])):
+        assert result.index.tolist() == [pd.Timestamp("2020-01-31"), pd.Timestamp("2020-02-29")]
+        assert result.index.name == "date"
+    np.testing.assert_allclose(data.monthly(returns)["b"], [0.03, -0.01])
