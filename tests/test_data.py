@@ -147,3 +147,74 @@ def test_monthly_compounds_days_into_month_ends():
         data.monthly(returns.iloc[::-1])
     with pytest.raises(TypeError, match="DatetimeIndex"):
         data.monthly(returns.reset_index(drop=True))
+
+
+def test_missing_packages_and_files_give_exact_messages():
+    with pytest.raises(
+        ImportError, match=r"^this data set ships inside the 'no_such_pkg' package: pip install no_such_pkg$"
+    ):
+        data._require("no_such_pkg.sub", "no_such_pkg")
+    with pytest.raises(
+        ImportError, match=r"^this data set ships inside the 'no_such_pkg' package: pip install no_such_pkg$"
+    ):
+        data._bundled("no_such_pkg", "file.csv")
+    with pytest.raises(
+        ImportError, match=r"^the installed 'pandas' has no no/such\.csv: pip install -U pandas$"
+    ):
+        data._bundled("pandas", "no", "such.csv")
+    assert data._require("json", "json").__name__ == "json"
+
+
+def test_tidy_sorts_names_and_floats_and_rejects_duplicate_dates():
+    days = pd.to_datetime(["2020-01-03", "2020-01-02"])
+    tidy = data._tidy(pd.DataFrame({"a": [1, 2]}, index=days))
+    assert tidy.index.name == "date" and tidy.index.is_monotonic_increasing
+    assert tidy["a"].tolist() == [2.0, 1.0] and tidy["a"].dtype == float
+    with pytest.raises(ValueError, match=r"^the bundled file has duplicate dates$"):
+        data._tidy(pd.DataFrame({"a": [1, 2]}, index=days[[0, 0]]))
+
+
+def test_daily_returns_of_unsorted_prices_by_hand_and_non_positive_prices():
+    days = pd.to_datetime(["2020-01-03", "2020-01-01", "2020-01-02"])
+    returns = data._daily_returns(pd.DataFrame({"p": [12.1, 10.0, 11.0]}, index=days))
+    assert returns.index.tolist() == list(pd.to_datetime(["2020-01-02", "2020-01-03"]))
+    np.testing.assert_allclose(returns["p"], [11.0 / 10.0 - 1, 12.1 / 11.0 - 1], rtol=1e-14)
+    with pytest.raises(ValueError, match=r"^prices must be positive to turn into returns$"):
+        data._daily_returns(pd.DataFrame({"p": [1.0, 0.0]}, index=days[1:]))
+
+
+def test_month_end_dates_a_first_of_the_month_at_its_last_day_midnight():
+    ends = data._month_end(pd.Index(["2020-02-01", "2021-12-15"]))
+    assert ends.tolist() == [pd.Timestamp("2020-02-29"), pd.Timestamp("2021-12-31")]
+
+
+def test_monthly_messages_are_exact():
+    with pytest.raises(
+        TypeError, match=r"^returns must be a pandas Series or DataFrame with a DatetimeIndex$"
+    ):
+        data.monthly(pd.Series([0.01, 0.02]))
+    days = pd.to_datetime(["2020-01-31", "2020-01-30"])
+    with pytest.raises(ValueError, match=r"^returns must run oldest first, but 2020-01-30"):
+        data.monthly(pd.Series([0.01, 0.02], index=days))
+    with pytest.raises(
+        ValueError, match=r"^unknown sort 'size-beta': choose one of \['size-momentum', 'size-value'\]$"
+    ):
+        data.french_sorted("size-beta")
+
+
+def test_the_1926_factors_name_arch_when_it_is_missing(monkeypatch):
+    for module in ("arch", "arch.data", "arch.data.frenchdata"):  # even when an earlier test imported it
+        monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(
+        ImportError, match=r"^this data set ships inside the 'arch' package: pip install arch$"
+    ):
+        data.french_factors_since_1926()
+
+
+def test_monthly_keeps_a_month_of_a_single_day_and_names_the_dates():
+    days = pd.to_datetime(["2020-01-31", "2020-02-03"])
+    returns = pd.DataFrame({"a": [0.01, 0.02], "b": [0.03, -0.01]}, index=days)
+    for result in (data.monthly(returns), data.monthly(returns["a"])):
+        assert result.index.tolist() == [pd.Timestamp("2020-01-31"), pd.Timestamp("2020-02-29")]
+        assert result.index.name == "date"
+    np.testing.assert_allclose(data.monthly(returns)["b"], [0.03, -0.01])

@@ -150,3 +150,61 @@ def test_zero_variance_portfolio_by_hand():
     # the null vector of [[1, 2], [2, 4]] is (2, -1); scaled to sum to one: (2, -1)
     sigma = pd.DataFrame([[1.0, 2.0], [2.0, 4.0]], index=["a", "b"], columns=["a", "b"])
     assert np.allclose(zero_variance_portfolio(sigma), [2.0, -1.0], rtol=1e-12)
+
+
+AB = ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("matrix", "rel_tol", "message"),
+    [
+        ([[1.0, 0.5], [0.0, 1.0]], 1e-10, r"^covariance is not symmetric$"),
+        (
+            [[1.0, 2.0], [2.0, 1.0]],
+            1e-10,
+            r"^covariance is not positive semi-definite \(smallest eigenvalue -1\)$",
+        ),
+        (
+            [[0.0, 0.0], [0.0, 0.0]],
+            1e-10,
+            r"^covariance has no positive eigenvalue: it describes no risk at all$",
+        ),
+        ([[1.0, np.nan], [np.nan, 1.0]], 1e-10, r"^covariance contains 2 NaN"),
+        ([[1.0, 0.0], [0.0, 1.0]], 1.0, r"^rel_tol must lie strictly between 0 and 1, got 1.0$"),
+        ([[1.0, 0.0], [0.0, 1.0]], float("nan"), r"^rel_tol must lie strictly between 0 and 1, got nan$"),
+        (
+            [[1.0, 0.0], [0.0, 2.0]],
+            1e-10,
+            r"^covariance is non-singular \(smallest eigenvalue 1\), so no portfolio has zero variance$",
+        ),
+        (
+            [[1.0, 1.0], [1.0, 1.0]],
+            1e-10,
+            r"^every zero-variance combination of the stocks is dollar-neutral; none is fully invested$",
+        ),
+    ],
+)
+def test_zero_variance_portfolio_messages_are_exact(matrix, rel_tol, message):
+    with pytest.raises(ValueError, match=message):
+        zero_variance_portfolio(pd.DataFrame(matrix, index=AB, columns=AB), rel_tol=rel_tol)
+
+
+def test_zero_variance_portfolio_is_labelled_weight_and_counts_name_themselves():
+    sigma = pd.DataFrame([[1.0, 2.0], [2.0, 4.0]], index=AB, columns=AB)
+    assert zero_variance_portfolio(sigma).name == "weight"
+    with pytest.raises(ValueError, match=r"^number of stocks must be a positive whole number, got 0$"):
+        covariance_parameter_count(0)
+    with pytest.raises(ValueError, match=r"^number of stocks must be a positive whole number, got 0$"):
+        factor_model_parameter_count(0, 1)
+
+
+def test_drawn_returns_are_numbered_periods_from_one_with_daily_seed_0_defaults():
+    returns = draw_returns(one_factor_model(), 3)
+    pd.testing.assert_index_equal(returns.index, pd.RangeIndex(1, 4, name="period"))
+    # the defaults are documented: 252 periods a year and seed 0
+    pd.testing.assert_frame_equal(returns, draw_returns(one_factor_model(), 3, periods_per_year=252, seed=0))
+
+
+def test_parameter_counts_are_whole_numbers():
+    assert type(covariance_parameter_count(3)) is int
+    assert type(factor_model_parameter_count(5, 3)) is int

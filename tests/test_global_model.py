@@ -128,3 +128,68 @@ def test_backfill_factor_is_a_one_regressor_wls_of_the_residuals():
         assert got.iloc[t] == pytest.approx(expected)
     with pytest.raises(ValueError, match="must match"):
         backfill_factor(e, x[:, :5], w)
+
+
+@pytest.fixture
+def two_markets():
+    """Two stocks quoted in yen and dollars, two dated periods, stock labels out of order."""
+    dates = pd.to_datetime(["2024-01-31", "2024-02-29"])
+    local = pd.DataFrame({"A": [0.10, -0.05], "B": [0.02, 0.04]}, index=dates)
+    fx = pd.DataFrame({"USD": [0.0, 0.0], "JPY": [0.20, -0.10]}, index=dates)
+    currency = pd.Series({"B": "USD", "A": "JPY"})
+    return local, fx, currency
+
+
+def test_base_currency_returns_by_hand_keeps_periods_and_maps_each_stock_to_its_currency(two_markets):
+    local, fx, currency = two_markets
+    usd = base_currency_returns(local, fx, currency)
+    expected = pd.DataFrame({"A": [1.1 * 1.2 - 1, 0.95 * 0.9 - 1], "B": [0.02, 0.04]}, index=local.index)
+    pd.testing.assert_frame_equal(usd, expected)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("nan local", r"^local returns contains 1 NaN"),
+        ("nan fx", r"^currency returns contains 1 NaN"),
+        ("extra stock", r"^currencies does not match the model's stocks: unknown stocks \['C'\]$"),
+        ("unknown currency", r"^unknown currency \['EUR'\]; known currencys are"),
+        ("other periods", r"^local and currency returns must cover the same periods$"),
+    ],
+)
+def test_base_currency_returns_names_the_bad_input(two_markets, change, message):
+    local, fx, currency = two_markets
+    if change == "nan local":
+        local = local.assign(A=[np.nan, -0.05])
+    elif change == "nan fx":
+        fx = fx.assign(JPY=[np.nan, 0.1])
+    elif change == "extra stock":
+        currency = pd.concat([currency, pd.Series({"C": "USD"})])
+    elif change == "unknown currency":
+        currency = currency.replace("JPY", "EUR")
+    else:
+        fx = fx.set_axis(fx.index + pd.Timedelta(days=1))
+    with pytest.raises(ValueError, match=message):
+        base_currency_returns(local, fx, currency)
+
+
+def test_currency_exposures_by_hand_with_a_currency_nobody_holds():
+    weights = pd.Series({"A": 0.5, "B": 0.3, "C": 0.2})
+    currency = pd.Series({"C": "JPY", "A": "USD", "B": "JPY"})
+    exposure = currency_exposures(weights, currency, ["USD", "JPY", "EUR"], "USD")
+    pd.testing.assert_series_equal(exposure, pd.Series({"JPY": 0.5, "EUR": 0.0}, name="currency exposure"))
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (pd.Series({"A": np.nan, "B": 1.0}), r"^weights contains 1 NaN"),
+        (
+            pd.Series({"A": 0.5, "B": 0.5, "C": 0.0}),
+            r"^currencies does not match the model's stocks: missing stocks \['C'\]$",
+        ),
+    ],
+)
+def test_currency_exposures_names_the_bad_input(weights, message):
+    with pytest.raises(ValueError, match=message):
+        currency_exposures(weights, pd.Series({"A": "USD", "B": "JPY"}), ["USD", "JPY"], "USD")

@@ -90,3 +90,47 @@ def test_a_gate_exactly_at_its_limit_passes():
         tolerance=0.0,
     )
     assert table["passed"].all()  # mean exactly 0, std exactly 1: the limits are inclusive
+
+
+def test_gate_labels_and_default_tolerance(mm):
+    table = gates(mm)
+    assert table.index[-3:].tolist() == [
+        "stocks not in exactly one industry",
+        "factor covariance: -(smallest eigenvalue)",
+        "non-positive specific variances",
+    ]
+    assert table.loc["non-positive specific variances", "value"] == 0.0
+    assert table["limit"].iloc[: 2 * len(STYLES) + 1].tolist() == [1e-8] * (2 * len(STYLES) + 1)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("caps", r"^cap weights contains 1 NaN"),
+        ("factor returns", r"^factor returns contains 1 NaN"),
+        ("industry weights", r"^industry weights contains 1 NaN"),
+        ("missing cap", r"^cap weights does not match the model's stocks: missing stocks \['AXIOM'\]$"),
+        ("style", r"^unknown factor \['BETA'\]; known factors are"),
+        ("industry", r"^unknown factor \['ENERGY'\]; known factors are"),
+    ],
+)
+def test_quality_gates_name_the_bad_input(mm, bad, message):
+    import numpy as np
+
+    caps, f, industry = mm.benchmark.copy(), mm.month1.factor_returns.copy(), mm.universe.industry_weights
+    styles = STYLES
+    if bad == "caps":
+        caps.iloc[0] = np.nan
+    elif bad == "factor returns":
+        f.iloc[0] = np.nan
+    elif bad == "industry weights":
+        industry = industry.copy()
+        industry.iloc[0] = np.nan
+    elif bad == "missing cap":
+        caps = caps.drop("AXIOM")
+    elif bad == "style":
+        styles = [*STYLES, "BETA"]
+    else:
+        industry = industry.rename({industry.index[0]: "ENERGY"})
+    with pytest.raises(ValueError, match=message):
+        quality_gates(mm.risk_model, caps, styles, f, industry)

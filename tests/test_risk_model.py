@@ -47,3 +47,66 @@ def test_covariance_times_and_solve_against_the_full_matrix():
     assert np.allclose(model.covariance_times(w), sigma @ aligned, rtol=1e-13)
     assert np.allclose(model.solve(w), np.linalg.solve(sigma, aligned), rtol=1e-12)
     assert np.array_equal(model.aligned_weights(w), [1.0, -0.3, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("covariance", "message"),
+    [
+        ([[0.04, np.nan], [np.nan, 0.01]], r"^covariance contains 2 NaN"),
+        ([[0.04, -0.01], [0.01, 0.01]], r"^covariance is not symmetric$"),
+        (
+            [[0.04, 0.0], [0.0, 0.0]],
+            r"^covariance has a non-positive variance on its diagonal, for \['VAL'\]$",
+        ),
+    ],
+)
+def test_correlation_from_covariance_names_the_bad_input(covariance, message):
+    with pytest.raises(ValueError, match=message):
+        correlation_from_covariance(pd.DataFrame(covariance, index=FACTORS, columns=FACTORS))
+
+
+@pytest.mark.parametrize(
+    ("vols", "correlation", "message"),
+    [
+        ({"MKT": np.nan, "VAL": 0.1}, [[1.0, 0.0], [0.0, 1.0]], r"^factor volatilities contains 1 NaN"),
+        ({"MKT": 0.2, "VAL": 0.1}, [[1.0, np.inf], [0.0, 1.0]], r"^factor correlation contains 1 NaN"),
+    ],
+)
+def test_factor_covariance_names_the_bad_input(vols, correlation, message):
+    with pytest.raises(ValueError, match=message):
+        factor_covariance(pd.Series(vols), pd.DataFrame(correlation, index=FACTORS, columns=FACTORS))
+
+
+VOLS = pd.Series({"MKT": 0.2, "VAL": 0.1})
+
+
+@pytest.mark.parametrize(
+    ("correlation", "message"),
+    [
+        (
+            pd.DataFrame(np.eye(2), index=["MKT", "SMB"], columns=FACTORS),
+            r"^correlation rows does not match the model's factors: missing factors \['VAL'\]; unknown factors",
+        ),
+        (
+            pd.DataFrame(np.eye(2), index=FACTORS, columns=["MKT", "SMB"]),
+            r"^correlation columns does not match the model's factors: missing factors \['VAL'\]; unknown factors",
+        ),
+        (
+            pd.DataFrame([[1.0, 0.0], [0.0, 0.9]], index=FACTORS, columns=FACTORS),
+            r"^factor correlation must have ones on its diagonal$",
+        ),
+        (
+            pd.DataFrame([[1.0, 1.5], [1.5, 1.0]], index=FACTORS, columns=FACTORS),
+            r"^factor correlation has an entry outside \[-1, 1\]$",
+        ),
+        # an entry within the 1e-12 rounding allowance is not "outside [-1, 1]": the matrix is
+        # reported as what it is, not positive definite
+        (
+            pd.DataFrame([[1.0, 1.0 + 1e-12], [1.0 + 1e-12, 1.0]], index=FACTORS, columns=FACTORS),
+            r"^factor correlation is not positive definite",
+        ),
+    ],
+)
+def test_factor_covariance_rejects_a_bad_correlation_with_its_exact_message(correlation, message):
+    with pytest.raises(ValueError, match=message):
+        factor_covariance(VOLS, correlation)

@@ -173,3 +173,49 @@ def test_time_series_betas_name_bad_input():
         time_series_betas(r, f.mask(f == f.iloc[0, 0]))
     with pytest.raises(ValueError, match="^factor returns are collinear, so the betas are not identified$"):
         time_series_betas(r, f.assign(COPY=2 * f["MKT"]))
+
+
+@pytest.mark.parametrize(
+    ("returns", "characteristics", "message"),
+    [
+        ([[np.nan, 0.01, 0.02], [0.02, 0.0, 0.03]], None, r"^returns contains 1 NaN"),
+        (None, [[[np.nan], [1.0], [2.0]], [[1.0], [0.0], [2.0]]], r"^characteristics contains 1 NaN"),
+        (
+            None,
+            [[0.0, 1.0, 2.0], [1.0, 0.0, 2.0]],
+            r"^characteristics must be 3-dimensional, got shape \(2, 3\)$",
+        ),
+        (
+            None,
+            [[[0.0], [1.0]], [[1.0], [0.0]]],
+            r"^characteristics \(2, 2, 1\) do not match returns \(2, 3\)",
+        ),
+        (
+            None,
+            [[[1.0], [1.0], [1.0]], [[1.0], [0.0], [2.0]]],
+            r"^characteristics are collinear in some period$",
+        ),
+    ],
+)
+def test_fama_macbeth_names_bad_input(returns, characteristics, message):
+    good_z = [[[0.0], [1.0], [2.0]], [[1.0], [0.0], [2.0]]]
+    good_r = [[0.0, 0.01, 0.02], [0.02, 0.0, 0.03]]
+    frame = pd.DataFrame(good_r if returns is None else returns)
+    with pytest.raises(ValueError, match=message):
+        fama_macbeth(frame, np.array(good_z if characteristics is None else characteristics), ["VAL"])
+
+
+def test_shrink_betas_towards_a_given_prior_mean_and_its_bad_value():
+    betas = pd.Series({"a": 1.0, "b": 2.0})
+    se = pd.Series({"a": 0.5, "b": 1.0})
+    # prior std 1: weights 1 / 1.25 and 1 / 2 on the own estimate, the rest on 0.5
+    shrunk = shrink_betas(betas, se, prior_mean=0.5, prior_std=1.0)
+    assert shrunk.tolist() == pytest.approx([0.8 * 1.0 + 0.2 * 0.5, 0.5 * 2.0 + 0.5 * 0.5], rel=1e-14)
+    with pytest.raises(ValueError, match="^prior mean must be a finite number, got nan$"):
+        shrink_betas(betas, se, prior_mean=float("nan"))
+
+
+def test_vasicek_weights_are_named_with_a_given_prior():
+    weights = vasicek_weights(pd.Series({"a": 0.5, "b": 1.5}), pd.Series({"a": 0.1, "b": 0.2}), prior_std=0.1)
+    assert weights.name == "weight on own estimate"
+    assert weights.tolist() == pytest.approx([0.5, 0.2], rel=1e-14)  # 0.01 / (0.01 + s^2)

@@ -263,3 +263,162 @@ def test_universe_changes_by_hand():
     assert changes.loc[2].to_dict() == {"entries": 1, "exits": 1}
     assert changes.loc[3].to_dict() == {"entries": 1, "exits": 1}
     assert list(changes.index) == [2, 3]
+
+
+def test_universe_changes_of_exactly_two_periods_and_its_message():
+    changes = universe_changes(pd.DataFrame({"a": [False, True], "b": [True, True]}, index=[7, 8]))
+    assert changes.to_dict("index") == {8: {"entries": 1, "exits": 0}}
+    with pytest.raises(ValueError, match=r"^membership must be a pandas DataFrame of booleans$"):
+        universe_changes(pd.DataFrame({"A": [1.0, 0.0]}))
+    with pytest.raises(ValueError, match=r"^need at least two periods to count changes, got 1$"):
+        universe_changes(pd.DataFrame({"A": [True]}))
+
+
+def test_cap_and_industry_weights_name_their_bad_input():
+    cap = pd.Series({"a": 6.0, "b": 3.0})
+    with pytest.raises(ValueError, match=r"^market caps must be positive; non-positive for \['b'\]$"):
+        cap_weights(cap * [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"^market caps contains 1 NaN"):
+        cap_weights(cap * [1.0, np.nan])
+    from mini.universe import industry_weights
+
+    with pytest.raises(ValueError, match=r"^industry labels must be a pandas Series, got list$"):
+        industry_weights(["X", "Y"], cap)
+    with pytest.raises(
+        ValueError, match=r"^industry labels does not match the model's stocks: missing stocks \['b'\]$"
+    ):
+        industry_weights(pd.Series({"a": "X"}), cap)
+    assert industry_weights(pd.Series({"b": "Y", "a": "X"}), cap).name == "industry weight"
+
+
+def test_universe_aligns_and_freezes_its_inputs_and_names_bad_ones():
+    from mini.universe import Universe
+
+    universe = Universe(
+        industry=pd.Series({"b": "Y", "a": "X"}), cap=pd.Series({"a": 6.0, "b": 3.0}), industries=("X", "Y")
+    )
+    assert universe.industry.tolist() == ["X", "Y"] and universe.cap_weights.name == "cap weight"
+    assert not universe.cap.to_numpy().flags.writeable
+    with pytest.raises(
+        ValueError, match=r"^stocks belong to industries \['Z'\] not listed in industries \['X', 'Y'\]$"
+    ):
+        Universe(
+            industry=pd.Series({"a": "Z", "b": "X"}),
+            cap=pd.Series({"a": 6.0, "b": 3.0}),
+            industries=("X", "Y"),
+        )
+    with pytest.raises(ValueError, match=r"^market caps must be positive; non-positive for \['b'\]$"):
+        Universe(
+            industry=pd.Series({"a": "X", "b": "X"}), cap=pd.Series({"a": 6.0, "b": -3.0}), industries=("X",)
+        )
+    with pytest.raises(ValueError, match=r"^market caps contains 1 NaN"):
+        Universe(
+            industry=pd.Series({"a": "X", "b": "X"}),
+            cap=pd.Series({"a": 6.0, "b": np.nan}),
+            industries=("X",),
+        )
+    with pytest.raises(ValueError, match=r"^industry labels must be a pandas Series, got dict$"):
+        Universe(industry={"a": "X"}, cap=pd.Series({"a": 6.0}), industries=("X",))
+    with pytest.raises(
+        ValueError, match=r"^industry labels does not match the model's stocks: unknown stocks \['c'\]$"
+    ):
+        Universe(industry=pd.Series({"a": "X", "c": "X"}), cap=pd.Series({"a": 6.0}), industries=("X",))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"cap": [2.0, np.nan]}, r"^market caps contains 1 NaN"),
+        ({"adv": [2.0, np.nan]}, r"^average daily volumes contains 1 NaN"),
+        ({"adv": [2.0, -1.0]}, r"^average daily volumes must be non-negative; negative for \['S1'\]$"),
+        ({"history": [24.0, -1.0]}, r"^histories must be non-negative; negative for \['S1'\]$"),
+        ({"min_adv": -1.0}, r"^min_adv must be a non-negative number, got -1.0$"),
+        ({"min_history": float("nan")}, r"^min_history must be a non-negative number, got nan$"),
+        ({"min_cap": float("inf")}, r"^min_cap must be a non-negative number, got inf$"),
+        ({"buffer": -0.1}, r"^buffer must lie in \[0, 1\), got -0.1$"),
+        ({"buffer": 1.0}, r"^buffer must lie in \[0, 1\), got 1.0$"),
+        ({"previous": [True, False]}, r"^previous must be a boolean pandas Series \(True for members\)$"),
+        (
+            {"adv_labels": ["S0", "S9"]},
+            r"^average daily volumes does not match the model's stocks: missing stocks \['S1'\]",
+        ),
+        (
+            {"history_labels": ["S0", "S9"]},
+            r"^histories does not match the model's stocks: missing stocks \['S1'\]",
+        ),
+    ],
+)
+def test_estimation_universe_names_each_bad_input(change, message):
+    s = frame(cap=[2.0, 1.0], adv=[10.0, 10.0], history=[24.0, 24.0])
+    cap = pd.Series(change.get("cap", s.cap.tolist()), index=s.index)
+    adv = pd.Series(change.get("adv", s.adv.tolist()), index=change.get("adv_labels", s.index))
+    history = pd.Series(
+        change.get("history", s.history.tolist()), index=change.get("history_labels", s.index)
+    )
+    rules = {**RULES, **{k: v for k, v in change.items() if k.startswith("min_")}}
+    with pytest.raises(ValueError, match=message):
+        estimation_universe(
+            cap, adv, history, change.get("previous"), buffer=change.get("buffer", 0.0), **rules
+        )
+
+
+def test_estimation_universe_at_zero_thresholds_and_zero_values():
+    s = frame(cap=[0.0, 1.0], adv=[0.0, 1.0], history=[0.0, 1.0])
+    member = estimation_universe(s.cap, s.adv, s.history, min_cap=0.0, min_adv=0.0, min_history=0.0)
+    assert member.tolist() == [True, True] and member.name == "in estimation universe"
+    # a buffer just below one keeps an incumbent whose size has almost vanished
+    previous = pd.Series([True, False], index=s.index)
+    kept = estimation_universe(s.cap * 0 + 0.01, s.adv + 10, s.history + 24, previous, buffer=0.999, **RULES)
+    assert kept.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("cap order", r"^market caps must run oldest first, but 1 comes after 2$"),
+        ("cap nan", r"^market caps contains 1 NaN"),
+        ("adv nan", r"^average daily volumes contains 1 NaN"),
+        ("history nan", r"^histories contains 1 NaN"),
+        ("adv periods", r"^average daily volumes does not match the model's periods: missing periods \[2\]"),
+        ("history stocks", r"^histories does not match the model's stocks: missing stocks \['B'\]"),
+        ("empty", r"^market caps have no periods or no stocks$"),
+    ],
+)
+def test_estimation_universe_path_names_each_bad_input(which, message):
+    cap = pd.DataFrame({"A": [1.0, 2.0], "B": [3.0, 3.0]}, index=[1, 2])
+    adv, history = cap * 10, cap * 0 + 24
+    if which == "cap order":
+        cap = cap.iloc[::-1]
+    elif which == "cap nan":
+        cap = cap.where(cap > 1.0)
+    elif which == "adv nan":
+        adv = adv.where(adv > 10.0)
+    elif which == "history nan":
+        history = history.where(cap > 1.0)
+    elif which == "adv periods":
+        adv = adv.set_axis([1, 3])
+    elif which == "history stocks":
+        history = history.rename(columns={"B": "C"})
+    else:
+        cap, adv, history = cap.iloc[:0], adv.iloc[:0], history.iloc[:0]
+    with pytest.raises(ValueError, match=message):
+        estimation_universe_path(cap, adv, history, **RULES)
+
+
+def test_estimation_universe_path_keeps_the_stock_order_and_booleans():
+    cap = pd.DataFrame({"B": [3.0, 0.5], "A": [0.5, 3.0]}, index=[1, 2])
+    path = estimation_universe_path(cap, cap * 10, cap * 0 + 24, **RULES)
+    assert path.columns.tolist() == ["B", "A"] and path.index.tolist() == [1, 2]
+    assert path.dtypes.tolist() == [np.dtype(bool)] * 2
+    assert path.to_numpy().tolist() == [[True, False], [False, True]]
+
+
+def test_effective_number_messages_are_exact():
+    with pytest.raises(ValueError, match=r"^weights must be non-negative; negative for \[2\]$"):
+        effective_number(pd.Series([0.5, 0.0, -0.1]))
+    with pytest.raises(
+        ValueError, match=r"^weights are all zero, so there is no effective number of stocks$"
+    ):
+        effective_number(pd.Series([0.0, 0.0]))
+    with pytest.raises(ValueError, match=r"^weights contains 1 NaN"):
+        effective_number(pd.Series([0.5, np.nan]))
