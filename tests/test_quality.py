@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from mini.quality import quality_gates
@@ -44,9 +46,6 @@ def test_broken_constraint_and_membership_fail(mm):
 
 
 def test_gate_values_by_hand():
-    import numpy as np
-    import pandas as pd
-
     stocks, factors = list("abcd"), ["MKT", "X", "Y", "STY"]
     x = pd.DataFrame(
         {"MKT": 1.0, "X": [1.0, 1.0, 0.0, 0.0], "Y": [0.0, 0.0, 1.0, 1.0], "STY": [1.0, -1.0, 2.0, -1.0]},
@@ -74,9 +73,6 @@ def test_gate_values_by_hand():
 
 
 def test_a_gate_exactly_at_its_limit_passes():
-    import numpy as np
-    import pandas as pd
-
     stocks = list("ab")
     x = pd.DataFrame({"MKT": 1.0, "X": 1.0, "STY": [1.0, -1.0]}, index=stocks)
     f = pd.DataFrame(np.eye(3) * 0.01, index=x.columns, columns=x.columns)
@@ -115,8 +111,6 @@ def test_gate_labels_and_default_tolerance(mm):
     ],
 )
 def test_quality_gates_name_the_bad_input(mm, bad, message):
-    import numpy as np
-
     caps, f, industry = mm.benchmark.copy(), mm.month1.factor_returns.copy(), mm.universe.industry_weights
     styles = STYLES
     if bad == "caps":
