@@ -12,7 +12,10 @@ from support import SETTINGS
 from mini.evaluation import (
     bias_band,
     bias_statistic,
+    eigenportfolio_outcomes,
     exceedances,
+    kurtosis_adjusted_bias_band,
+    minimum_variance_weights,
     portfolio_vol_forecasts,
     q_statistic,
     rolling_bias,
@@ -180,3 +183,122 @@ def test_rolling_forecasts_are_the_ewma_forecasts_with_the_exposures():
     stock_returns = pd.DataFrame(rng.normal(0, 0.05, (10, 3)), index=periods, columns=list("abc"))
     z = forecasts.standardised(w, stock_returns)
     assert z.loc[5] == pytest.approx(stock_returns.loc[5].to_numpy() @ w / vol5, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "z, window",
+    [
+        (pd.Series([2.75, -2.75, 0.5, -0.5, 0.25, -0.25, 0.0, 0.0]), 8),  # b = 1.5 = 1 + sqrt(2/8)
+        (pd.Series([1.0, -0.75, -0.25, 0.25, -0.25, 0.0, 0.0, 0.0]), 8),  # b = 0.5 = 1 - sqrt(2/8)
+        (pd.Series([1.0, 1.0, 1.0]), 2),  # b = 0 = 1 - sqrt(2/2)
+    ],
+)
+def test_a_window_exactly_on_the_band_is_inside(z, window):
+    """The rule is |b - 1| > sqrt(2/w), strictly: a bias statistic on the edge does not count."""
+    edges = bias_band(window)
+    b = np.std(z.to_numpy()[:window], ddof=1)
+    assert b in edges  # the test sits on the boundary
+    assert share_outside_bias_band(z, window) == 0.0
+
+
+def test_share_outside_bias_band_of_a_frame_is_a_named_series_and_checks_it():
+    frame = pd.DataFrame({"p": [0.0, 1.0, 2.0, 5.0, 5.0, 5.0], "q": np.ones(6)})
+    shares = share_outside_bias_band(frame, 3)
+    assert shares.name == "share outside band"
+    assert list(shares.index) == ["p", "q"]
+    with pytest.raises(ValueError, match=r"^standardised returns contains 1 NaN"):
+        share_outside_bias_band(frame.assign(q=[1.0, np.nan, 1, 1, 1, 1]), 3)
+
+
+@pytest.mark.parametrize(
+    "n_periods, kurtosis, half_width",
+    [
+        (2, 3.0, 1.0),  # the fewest periods allowed: sqrt(2/2), as bias_band(2)
+        (2, 1.5, 0.5),  # 2 sqrt(0.5 / 8)
+        (8, 1.0, 0.0),  # kurtosis 1 (the smallest there is: a two-point outcome) has no spread
+    ],
+)
+def test_kurtosis_adjusted_bias_band_at_its_limits(n_periods, kurtosis, half_width):
+    low, high = kurtosis_adjusted_bias_band(n_periods, kurtosis)
+    assert low == pytest.approx(1.0 - half_width, abs=1e-15)
+    assert high == pytest.approx(1.0 + half_width, abs=1e-15)
+
+
+# Eigenportfolios of two forecasts: [[2, 1], [1, 2]] has eigenvalues 1 (direction (1, -1)/√2)
+# and 3 (direction (1, 1)/√2); diag(0.25, 4) has 0.25 (first factor) and 4 (second factor).
+EIGEN_FORECASTS = np.array([[[2.0, 1.0], [1.0, 2.0]], [[0.25, 0.0], [0.0, 4.0]]])
+EIGEN_RETURNS = pd.DataFrame([[1.0, 0.0], [0.3, 1.0]], index=["jan", "feb"], columns=["F0", "F1"])
+
+
+def test_eigenportfolio_outcomes_by_hand():
+    outcomes = eigenportfolio_outcomes(EIGEN_FORECASTS, EIGEN_RETURNS)
+    assert list(outcomes.index) == ["jan", "feb"]
+    assert list(outcomes.columns) == [1, 2] and outcomes.columns.name == "eigenvalue rank (1 = smallest)"
+    # each eigenvector's sign is arbitrary, so compare sizes: |u'f| / sqrt(eigenvalue)
+    expected = [[1 / np.sqrt(2), 1 / np.sqrt(2) / np.sqrt(3)], [0.3 / 0.5, 1.0 / 2.0]]
+    assert np.allclose(np.abs(outcomes.to_numpy()), expected, rtol=1e-14)
+    # and the squares add up to the Mahalanobis distance f' F^-1 f of each period
+    for t in range(2):
+        f = EIGEN_RETURNS.to_numpy()[t]
+        assert np.sum(outcomes.to_numpy()[t] ** 2) == pytest.approx(
+            f @ np.linalg.solve(EIGEN_FORECASTS[t], f)
+        )
+
+
+@pytest.mark.parametrize(
+    "forecasts, returns, message",
+    [
+        (EIGEN_FORECASTS[0], EIGEN_RETURNS, r"^factor covariance forecasts must be 3-dimensional"),
+        (EIGEN_FORECASTS * np.nan, EIGEN_RETURNS, r"^factor covariance forecasts contains 8 NaN"),
+        (EIGEN_FORECASTS, EIGEN_RETURNS * np.nan, r"^factor returns contains 4 NaN"),
+        (EIGEN_FORECASTS[:1], EIGEN_RETURNS, r"^forecasts \(1, 2, 2\) do not match factor returns \(2, 2\)$"),
+        (
+            EIGEN_FORECASTS,
+            EIGEN_RETURNS[["F0"]],
+            r"^forecasts \(2, 2, 2\) do not match factor returns \(2, 1\)$",
+        ),
+        (
+            np.array([EIGEN_FORECASTS[0], np.diag([0.0, 1.0])]),  # a zero eigenvalue
+            EIGEN_RETURNS,
+            r"^a factor covariance forecast is not positive definite$",
+        ),
+    ],
+)
+def test_eigenportfolio_outcomes_rejects_bad_input(forecasts, returns, message):
+    with pytest.raises(ValueError, match=message):
+        eigenportfolio_outcomes(forecasts, returns)
+
+
+def test_minimum_variance_weights_of_uncorrelated_stocks_are_inverse_variance():
+    """No factor exposure: Σ = Δ, so the weights are proportional to 1/δ."""
+    x = np.zeros((1, 3, 1))
+    d = np.array([[0.01, 0.02, 0.04]])
+    w = minimum_variance_weights(x, np.array([[[0.05]]]), d)
+    assert np.allclose(w, [[4 / 7, 2 / 7, 1 / 7]], rtol=1e-14)
+
+
+MV_X = np.ones((1, 2, 1))
+MV_F = np.array([[[0.04]]])
+MV_D = np.array([[0.01, 0.02]])
+
+
+@pytest.mark.parametrize(
+    "x, f, d, message",
+    [
+        (MV_X[0], MV_F, MV_D, r"^exposures must be 3-dimensional"),
+        (MV_X * np.nan, MV_F, MV_D, r"^exposures contains 2 NaN"),
+        (MV_X, MV_F[0], MV_D, r"^factor covariance forecasts must be 3-dimensional"),
+        (MV_X, MV_F * np.nan, MV_D, r"^factor covariance forecasts contains 1 NaN"),
+        (MV_X, MV_F, MV_D[0], r"^specific variance forecasts must be 2-dimensional"),
+        (MV_X, MV_F, MV_D * np.nan, r"^specific variance forecasts contains 2 NaN"),
+        (
+            MV_X,
+            MV_F,
+            np.array([[0.01, 0.0]]),
+            r"^specific variances must be positive to invert the covariance$",
+        ),
+    ],
+)
+def test_minimum_variance_weights_rejects_bad_input(x, f, d, message):
+    with pytest.raises(ValueError, match=message):
+        minimum_variance_weights(x, f, d)
