@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
+from scipy.optimize import brentq
 from support import SETTINGS
 
 from mini.evaluation import (
     bias_band,
     bias_statistic,
     eigenportfolio_outcomes,
+    exceedance_band,
     exceedances,
     kurtosis_adjusted_bias_band,
     minimum_variance_weights,
     portfolio_vol_forecasts,
     q_statistic,
+    q_statistic_band,
     rolling_bias,
     rolling_forecasts,
     share_outside_bias_band,
@@ -302,3 +308,80 @@ MV_D = np.array([[0.01, 0.02]])
 def test_minimum_variance_weights_rejects_bad_input(x, f, d, message):
     with pytest.raises(ValueError, match=message):
         minimum_variance_weights(x, f, d)
+
+
+def _exact_q_band(level: float, square_cdf) -> tuple[float, float]:
+    """Central interval of Q = x - ln x for one outcome, x = z², from the distribution of x:
+    Q <= q exactly when x lies between the two roots of x - ln x = q."""
+
+    def cdf(q: float) -> float:
+        below = brentq(lambda x: x - np.log(x) - q, 1e-300, 1.0)
+        above = brentq(lambda x: x - np.log(x) - q, 1.0, q + 50.0)
+        return square_cdf(above) - square_cdf(below)
+
+    tail = (1 - level) / 2
+    return brentq(lambda q: cdf(q) - tail, 1.0 + 1e-12, 60.0), brentq(
+        lambda q: cdf(q) - 1 + tail, 1.0 + 1e-12, 60.0
+    )
+
+
+@pytest.mark.parametrize(
+    "level, tail_dof, square_cdf",
+    [
+        (0.9, None, lambda x: stats.chi2.cdf(x, 1)),  # z² of a normal outcome is chi-squared(1)
+        (0.8, 5.0, lambda x: stats.f.cdf(x * 5 / 3, 1, 5)),  # t² is F(1, 5); z = t sqrt(3/5)
+    ],
+)
+def test_q_statistic_band_of_one_period_is_the_exact_interval(level, tail_dof, square_cdf):
+    low, high = q_statistic_band(1, level=level, tail_dof=tail_dof, n_simulations=20000, seed=3)
+    exact_low, exact_high = _exact_q_band(level, square_cdf)
+    assert low == pytest.approx(exact_low, rel=0.03)
+    assert high == pytest.approx(exact_high, rel=0.03)
+
+
+@pytest.mark.parametrize(
+    "n_periods, probability, level",
+    [(1, 0.05, 0.95), (20, 0.05, 0.95), (50, 0.3, 0.5)],
+)
+def test_exceedance_band_is_the_central_binomial_interval(n_periods, probability, level):
+    """The smallest counts whose binomial CDF reaches (1 - level)/2 and (1 + level)/2."""
+    pmf = [
+        comb(n_periods, k) * probability**k * (1 - probability) ** (n_periods - k)
+        for k in range(n_periods + 1)
+    ]
+    cdf = np.cumsum(pmf)
+    tail = (1 - level) / 2
+    expected = (int(np.argmax(cdf >= tail - 1e-12)), int(np.argmax(cdf >= 1 - tail - 1e-12)))
+    assert exceedance_band(n_periods, probability, level) == expected
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: exceedance_band(0), r"^need at least one period, got 0$"),
+        (
+            lambda: exceedance_band(10, probability=0.0),
+            r"^probability and level must lie in \(0, 1\), got 0\.0 and 0\.95$",
+        ),
+        (
+            lambda: exceedance_band(10, level=1.0),
+            r"^probability and level must lie in \(0, 1\), got 0\.05 and 1\.0$",
+        ),
+        (lambda: q_statistic_band(0), r"^need at least one period and 100 simulations, got 0 and 20000$"),
+        (
+            lambda: q_statistic_band(5, n_simulations=99),
+            r"^need at least one period and 100 simulations, got 5 and 99$",
+        ),
+        (lambda: q_statistic_band(5, level=1.0), r"^level must lie in \(0, 1\), got 1\.0$"),
+        (lambda: q_statistic_band(5, level=0.0), r"^level must lie in \(0, 1\), got 0\.0$"),
+        (lambda: q_statistic_band(5, tail_dof=2.0), r"^tail_dof must exceed 2 or be None, got 2\.0$"),
+    ],
+)
+def test_exceedance_and_q_bands_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_q_statistic_band_accepts_the_smallest_simulation():
+    low, high = q_statistic_band(1, n_simulations=100)
+    assert 1.0 <= low < high
