@@ -189,6 +189,8 @@ def test_rolling_forecasts_are_the_ewma_forecasts_with_the_exposures():
     stock_returns = pd.DataFrame(rng.normal(0, 0.05, (10, 3)), index=periods, columns=list("abc"))
     z = forecasts.standardised(w, stock_returns)
     assert z.loc[5] == pytest.approx(stock_returns.loc[5].to_numpy() @ w / vol5, rel=1e-12)
+    assert forecasts.vol(w).name == "forecast vol" and z.name == "z"
+    assert list(z.index) == list(range(3, 10))
 
 
 @pytest.mark.parametrize(
