@@ -68,7 +68,7 @@ def test_blend_by_hand():
 # dispersion sqrt((0.15² + 0.05²) / 2); large {c: cap 10, vol 0.1; a: cap 30, vol 0.5},
 # mean (1 + 15) / 40 = 0.4, dispersion sqrt((0.3² + 0.1²) / 2).
 SHRINK_VOL = pd.Series({"a": 0.5, "b": 0.4, "c": 0.1, "d": 0.2})
-SHRINK_CAPS = pd.Series({"d": 3.0, "c": 10.0, "b": 1.0, "a": 30.0})
+SHRINK_CAPS = pd.Series({"b": 1.0, "c": 10.0, "a": 30.0, "d": 3.0})
 
 
 def test_bayesian_shrinkage_by_hand():
