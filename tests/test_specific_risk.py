@@ -8,6 +8,7 @@ import pytest
 
 from mini.specific_risk import (
     bayesian_shrinkage,
+    blend_confidence,
     blend_specific_variance,
     ewma_specific_variance,
     structural_specific_variance,
@@ -158,3 +159,44 @@ def test_bayesian_shrinkage_leaves_a_group_of_equal_volatilities_alone():
 def test_bayesian_shrinkage_rejects_bad_input(vol, caps, options, message):
     with pytest.raises(ValueError, match=message):
         bayesian_shrinkage(vol, caps, **options)
+
+
+HISTORY = pd.Series({"a": 60.0, "b": 120.0, "c": 180.0, "d": 240.0})
+EQUAL_VOL = pd.Series({"a": 1.0, "b": 2.0, "c": 3.0, "d": 0.5})
+ROBUST_VOL = pd.Series({"d": 1.0, "c": 1.0, "b": 1.0, "a": 1.0})
+
+
+def test_blend_confidence_by_hand():
+    # length (h - 60) / 120 clipped: 0, 0.5, 1, 1; Z = |equal / robust - 1|: 0, 1, 2, 0.5,
+    # so quality min(1, e^(1 - Z)): 1, 1, 1/e, 1
+    got = blend_confidence(HISTORY, EQUAL_VOL, ROBUST_VOL)
+    assert got.name == "confidence" and list(got.index) == list("abcd")
+    assert np.allclose(got, [0.0, 0.5, np.exp(-1.0), 1.0], rtol=1e-14)
+    # no minimum history: h / 240
+    assert np.allclose(blend_confidence(HISTORY, EQUAL_VOL, ROBUST_VOL, min_history=0, ramp=240)["b"], 0.5)
+
+
+@pytest.mark.parametrize(
+    "robust, options, message",
+    [
+        (
+            ROBUST_VOL,
+            {"min_history": -1},
+            r"^min_history must be non-negative and ramp positive, got -1 and 120$",
+        ),
+        (ROBUST_VOL, {"ramp": 0}, r"^min_history must be non-negative and ramp positive, got 60 and 0$"),
+        (
+            ROBUST_VOL.where(ROBUST_VOL.index != "c", 0.0),
+            {},
+            r"^robust volatilities must be positive; not so for \['c'\]$",
+        ),
+        (
+            ROBUST_VOL.drop("c"),
+            {},
+            r"^robust volatilities does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+    ],
+)
+def test_blend_confidence_rejects_bad_input(robust, options, message):
+    with pytest.raises(ValueError, match=message):
+        blend_confidence(HISTORY, EQUAL_VOL, robust, **options)
