@@ -3,6 +3,8 @@ numbers as the readable per-period functions; bad input raises."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +19,7 @@ from mini.engine import (
 )
 from mini.evaluation import bias_statistic
 from mini.regression import cross_sectional_regression, panel_regression, regression_weights
-from mini.simulation import fit_cross_sections, simulate_market
+from mini.simulation import STYLES, fit_cross_sections, simulate_market
 from mini.specific_risk import ewma_specific_variance
 from mini.streaming import panel_shape, read_block, stream_estimation, write_simulated_panel
 
@@ -192,4 +194,25 @@ def test_fit_simulated_market_equals_fit_cross_sections(market):
     pd.testing.assert_frame_equal(fast.residuals, slow.residuals, atol=1e-13, rtol=0)
     pd.testing.assert_frame_equal(fast.t_stats, slow.t_stats, rtol=1e-9)
     pd.testing.assert_series_equal(fast.r2_centred, slow.r2_centred, atol=1e-12, rtol=0)
-    assert fit_simulated_market(market, t_stats=False).t_stats.isna().all().all()
+    pd.testing.assert_series_equal(fast.r2_uncentred, slow.r2_uncentred, atol=1e-12, rtol=0)
+    without = fit_simulated_market(market, t_stats=False).t_stats
+    pd.testing.assert_frame_equal(
+        without, pd.DataFrame(np.nan, index=slow.t_stats.index, columns=slow.t_stats.columns)
+    )
+
+
+def test_fit_simulated_market_needs_the_engine_s_factor_order_and_known_industries(market):
+    styles_first = [
+        *market.factors[market.factors.isin(STYLES)],
+        *market.factors[~market.factors.isin(STYLES)],
+    ]
+    reordered = dataclasses.replace(market, factor_returns=market.factor_returns[styles_first])
+    with pytest.raises(
+        ValueError, match=r"^the engine needs factors ordered market, industries, styles; got \['"
+    ):
+        fit_simulated_market(reordered)
+    unknown = dataclasses.replace(
+        market, industry=market.industry.where(market.industry != market.industries[0], "?")
+    )
+    with pytest.raises(ValueError, match=r"^some stocks belong to no known industry$"):
+        fit_simulated_market(unknown)

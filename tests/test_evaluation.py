@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
+from scipy.optimize import brentq
 from support import SETTINGS
 
 from mini.evaluation import (
     bias_band,
     bias_statistic,
+    eigenportfolio_outcomes,
+    exceedance_band,
     exceedances,
+    kurtosis_adjusted_bias_band,
+    minimum_variance_weights,
     portfolio_vol_forecasts,
     q_statistic,
+    q_statistic_band,
     rolling_bias,
     rolling_forecasts,
     share_outside_bias_band,
@@ -180,3 +189,201 @@ def test_rolling_forecasts_are_the_ewma_forecasts_with_the_exposures():
     stock_returns = pd.DataFrame(rng.normal(0, 0.05, (10, 3)), index=periods, columns=list("abc"))
     z = forecasts.standardised(w, stock_returns)
     assert z.loc[5] == pytest.approx(stock_returns.loc[5].to_numpy() @ w / vol5, rel=1e-12)
+    assert forecasts.vol(w).name == "forecast vol" and z.name == "z"
+    assert list(z.index) == list(range(3, 10))
+
+
+@pytest.mark.parametrize(
+    "z, window",
+    [
+        (pd.Series([2.75, -2.75, 0.5, -0.5, 0.25, -0.25, 0.0, 0.0]), 8),  # b = 1.5 = 1 + sqrt(2/8)
+        (pd.Series([1.0, -0.75, -0.25, 0.25, -0.25, 0.0, 0.0, 0.0]), 8),  # b = 0.5 = 1 - sqrt(2/8)
+        (pd.Series([1.0, 1.0, 1.0]), 2),  # b = 0 = 1 - sqrt(2/2)
+    ],
+)
+def test_a_window_exactly_on_the_band_is_inside(z, window):
+    """The rule is |b - 1| > sqrt(2/w), strictly: a bias statistic on the edge does not count."""
+    edges = bias_band(window)
+    b = np.std(z.to_numpy()[:window], ddof=1)
+    assert b in edges  # the test sits on the boundary
+    assert share_outside_bias_band(z, window) == 0.0
+
+
+def test_share_outside_bias_band_of_a_frame_is_a_named_series_and_checks_it():
+    frame = pd.DataFrame({"p": [0.0, 1.0, 2.0, 5.0, 5.0, 5.0], "q": np.ones(6)})
+    shares = share_outside_bias_band(frame, 3)
+    assert shares.name == "share outside band"
+    assert list(shares.index) == ["p", "q"]
+    with pytest.raises(ValueError, match=r"^standardised returns contains 1 NaN"):
+        share_outside_bias_band(frame.assign(q=[1.0, np.nan, 1, 1, 1, 1]), 3)
+
+
+@pytest.mark.parametrize(
+    "n_periods, kurtosis, half_width",
+    [
+        (2, 3.0, 1.0),  # the fewest periods allowed: sqrt(2/2), as bias_band(2)
+        (2, 1.5, 0.5),  # 2 sqrt(0.5 / 8)
+        (8, 1.0, 0.0),  # kurtosis 1 (the smallest there is: a two-point outcome) has no spread
+    ],
+)
+def test_kurtosis_adjusted_bias_band_at_its_limits(n_periods, kurtosis, half_width):
+    low, high = kurtosis_adjusted_bias_band(n_periods, kurtosis)
+    assert low == pytest.approx(1.0 - half_width, abs=1e-15)
+    assert high == pytest.approx(1.0 + half_width, abs=1e-15)
+
+
+# Eigenportfolios of two forecasts: [[2, 1], [1, 2]] has eigenvalues 1 (direction (1, -1)/√2)
+# and 3 (direction (1, 1)/√2); diag(0.25, 4) has 0.25 (first factor) and 4 (second factor).
+EIGEN_FORECASTS = np.array([[[2.0, 1.0], [1.0, 2.0]], [[0.25, 0.0], [0.0, 4.0]]])
+EIGEN_RETURNS = pd.DataFrame([[1.0, 0.0], [0.3, 1.0]], index=["jan", "feb"], columns=["F0", "F1"])
+
+
+def test_eigenportfolio_outcomes_by_hand():
+    outcomes = eigenportfolio_outcomes(EIGEN_FORECASTS, EIGEN_RETURNS)
+    assert list(outcomes.index) == ["jan", "feb"]
+    assert list(outcomes.columns) == [1, 2] and outcomes.columns.name == "eigenvalue rank (1 = smallest)"
+    # each eigenvector's sign is arbitrary, so compare sizes: |u'f| / sqrt(eigenvalue)
+    expected = [[1 / np.sqrt(2), 1 / np.sqrt(2) / np.sqrt(3)], [0.3 / 0.5, 1.0 / 2.0]]
+    assert np.allclose(np.abs(outcomes.to_numpy()), expected, rtol=1e-14)
+    # and the squares add up to the Mahalanobis distance f' F^-1 f of each period
+    for t in range(2):
+        f = EIGEN_RETURNS.to_numpy()[t]
+        assert np.sum(outcomes.to_numpy()[t] ** 2) == pytest.approx(
+            f @ np.linalg.solve(EIGEN_FORECASTS[t], f)
+        )
+
+
+@pytest.mark.parametrize(
+    "forecasts, returns, message",
+    [
+        (EIGEN_FORECASTS[0], EIGEN_RETURNS, r"^factor covariance forecasts must be 3-dimensional"),
+        (EIGEN_FORECASTS * np.nan, EIGEN_RETURNS, r"^factor covariance forecasts contains 8 NaN"),
+        (EIGEN_FORECASTS, EIGEN_RETURNS * np.nan, r"^factor returns contains 4 NaN"),
+        (EIGEN_FORECASTS[:1], EIGEN_RETURNS, r"^forecasts \(1, 2, 2\) do not match factor returns \(2, 2\)$"),
+        (
+            EIGEN_FORECASTS,
+            EIGEN_RETURNS[["F0"]],
+            r"^forecasts \(2, 2, 2\) do not match factor returns \(2, 1\)$",
+        ),
+        (
+            np.array([EIGEN_FORECASTS[0], np.diag([0.0, 1.0])]),  # a zero eigenvalue
+            EIGEN_RETURNS,
+            r"^a factor covariance forecast is not positive definite$",
+        ),
+    ],
+)
+def test_eigenportfolio_outcomes_rejects_bad_input(forecasts, returns, message):
+    with pytest.raises(ValueError, match=message):
+        eigenportfolio_outcomes(forecasts, returns)
+
+
+def test_minimum_variance_weights_of_uncorrelated_stocks_are_inverse_variance():
+    """No factor exposure: Σ = Δ, so the weights are proportional to 1/δ."""
+    x = np.zeros((1, 3, 1))
+    d = np.array([[0.01, 0.02, 0.04]])
+    w = minimum_variance_weights(x, np.array([[[0.05]]]), d)
+    assert np.allclose(w, [[4 / 7, 2 / 7, 1 / 7]], rtol=1e-14)
+
+
+MV_X = np.ones((1, 2, 1))
+MV_F = np.array([[[0.04]]])
+MV_D = np.array([[0.01, 0.02]])
+
+
+@pytest.mark.parametrize(
+    "x, f, d, message",
+    [
+        (MV_X[0], MV_F, MV_D, r"^exposures must be 3-dimensional"),
+        (MV_X * np.nan, MV_F, MV_D, r"^exposures contains 2 NaN"),
+        (MV_X, MV_F[0], MV_D, r"^factor covariance forecasts must be 3-dimensional"),
+        (MV_X, MV_F * np.nan, MV_D, r"^factor covariance forecasts contains 1 NaN"),
+        (MV_X, MV_F, MV_D[0], r"^specific variance forecasts must be 2-dimensional"),
+        (MV_X, MV_F, MV_D * np.nan, r"^specific variance forecasts contains 2 NaN"),
+        (
+            MV_X,
+            MV_F,
+            np.array([[0.01, 0.0]]),
+            r"^specific variances must be positive to invert the covariance$",
+        ),
+    ],
+)
+def test_minimum_variance_weights_rejects_bad_input(x, f, d, message):
+    with pytest.raises(ValueError, match=message):
+        minimum_variance_weights(x, f, d)
+
+
+def _exact_q_band(level: float, square_cdf) -> tuple[float, float]:
+    """Central interval of Q = x - ln x for one outcome, x = z², from the distribution of x:
+    Q <= q exactly when x lies between the two roots of x - ln x = q."""
+
+    def cdf(q: float) -> float:
+        below = brentq(lambda x: x - np.log(x) - q, 1e-300, 1.0)
+        above = brentq(lambda x: x - np.log(x) - q, 1.0, q + 50.0)
+        return square_cdf(above) - square_cdf(below)
+
+    tail = (1 - level) / 2
+    return brentq(lambda q: cdf(q) - tail, 1.0 + 1e-12, 60.0), brentq(
+        lambda q: cdf(q) - 1 + tail, 1.0 + 1e-12, 60.0
+    )
+
+
+@pytest.mark.parametrize(
+    "level, tail_dof, square_cdf",
+    [
+        (0.9, None, lambda x: stats.chi2.cdf(x, 1)),  # z² of a normal outcome is chi-squared(1)
+        (0.8, 5.0, lambda x: stats.f.cdf(x * 5 / 3, 1, 5)),  # t² is F(1, 5); z = t sqrt(3/5)
+    ],
+)
+def test_q_statistic_band_of_one_period_is_the_exact_interval(level, tail_dof, square_cdf):
+    low, high = q_statistic_band(1, level=level, tail_dof=tail_dof, n_simulations=20000, seed=3)
+    exact_low, exact_high = _exact_q_band(level, square_cdf)
+    assert low == pytest.approx(exact_low, rel=0.03)
+    assert high == pytest.approx(exact_high, rel=0.03)
+
+
+@pytest.mark.parametrize(
+    "n_periods, probability, level",
+    [(1, 0.05, 0.95), (20, 0.05, 0.95), (50, 0.3, 0.5)],
+)
+def test_exceedance_band_is_the_central_binomial_interval(n_periods, probability, level):
+    """The smallest counts whose binomial CDF reaches (1 - level)/2 and (1 + level)/2."""
+    pmf = [
+        comb(n_periods, k) * probability**k * (1 - probability) ** (n_periods - k)
+        for k in range(n_periods + 1)
+    ]
+    cdf = np.cumsum(pmf)
+    tail = (1 - level) / 2
+    expected = (int(np.argmax(cdf >= tail - 1e-12)), int(np.argmax(cdf >= 1 - tail - 1e-12)))
+    assert exceedance_band(n_periods, probability, level) == expected
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: exceedance_band(0), r"^need at least one period, got 0$"),
+        (
+            lambda: exceedance_band(10, probability=0.0),
+            r"^probability and level must lie in \(0, 1\), got 0\.0 and 0\.95$",
+        ),
+        (
+            lambda: exceedance_band(10, level=1.0),
+            r"^probability and level must lie in \(0, 1\), got 0\.05 and 1\.0$",
+        ),
+        (lambda: q_statistic_band(0), r"^need at least one period and 100 simulations, got 0 and 20000$"),
+        (
+            lambda: q_statistic_band(5, n_simulations=99),
+            r"^need at least one period and 100 simulations, got 5 and 99$",
+        ),
+        (lambda: q_statistic_band(5, level=1.0), r"^level must lie in \(0, 1\), got 1\.0$"),
+        (lambda: q_statistic_band(5, level=0.0), r"^level must lie in \(0, 1\), got 0\.0$"),
+        (lambda: q_statistic_band(5, tail_dof=2.0), r"^tail_dof must exceed 2 or be None, got 2\.0$"),
+    ],
+)
+def test_exceedance_and_q_bands_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_q_statistic_band_accepts_the_smallest_simulation():
+    low, high = q_statistic_band(1, n_simulations=100)
+    assert 1.0 <= low < high

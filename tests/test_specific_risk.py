@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from mini.specific_risk import (
+    bayesian_shrinkage,
+    blend_confidence,
     blend_specific_variance,
     ewma_specific_variance,
     structural_specific_variance,
@@ -60,3 +62,141 @@ def test_blend_by_hand():
     assert blended["a"] == pytest.approx(0.25 * 0.04 + 0.75 * 0.02, rel=1e-14)
     assert blended["b"] == pytest.approx(0.01, rel=1e-14)
     assert np.allclose(blend_specific_variance(ts, structural, 0.5), [0.03, 0.02], rtol=1e-14)
+
+
+# Bayesian shrinkage on four stocks in two size groups (caps listed in another order than
+# the volatilities): small {b: cap 1, vol 0.4; d: cap 3, vol 0.2}, cap-weighted mean 0.25,
+# dispersion sqrt((0.15² + 0.05²) / 2); large {c: cap 10, vol 0.1; a: cap 30, vol 0.5},
+# mean (1 + 15) / 40 = 0.4, dispersion sqrt((0.3² + 0.1²) / 2).
+SHRINK_VOL = pd.Series({"a": 0.5, "b": 0.4, "c": 0.1, "d": 0.2})
+SHRINK_CAPS = pd.Series({"b": 1.0, "c": 10.0, "a": 30.0, "d": 3.0})
+
+
+def test_bayesian_shrinkage_by_hand():
+    q = 0.5
+    group_mean = pd.Series({"a": 0.4, "b": 0.25, "c": 0.4, "d": 0.25})
+    spread = pd.Series({"a": np.sqrt(0.05), "b": np.sqrt(0.0125), "c": np.sqrt(0.05), "d": np.sqrt(0.0125)})
+    distance = q * (SHRINK_VOL - group_mean).abs()  # 0.05, 0.075, 0.15, 0.025
+    v = distance / (spread + distance)
+    got = bayesian_shrinkage(SHRINK_VOL, SHRINK_CAPS, n_groups=2, intensity=q)
+    assert got.name == "shrunk specific vol"
+    assert list(got.index) == list("abcd")
+    assert np.allclose(got, v * group_mean + (1 - v) * SHRINK_VOL, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "vol, caps, n_groups",
+    [
+        (pd.Series(np.linspace(0.1, 1.0, 10)), pd.Series(np.arange(10.0, 0.0, -1.0)), None),  # deciles
+        (SHRINK_VOL, SHRINK_CAPS, 4),  # as many groups as stocks
+    ],
+)
+def test_bayesian_shrinkage_leaves_a_stock_alone_in_its_group(vol, caps, n_groups):
+    """A group of one has the stock's own volatility as its mean: nothing to shrink towards."""
+    got = (
+        bayesian_shrinkage(vol, caps)
+        if n_groups is None
+        else bayesian_shrinkage(vol, caps, n_groups=n_groups)
+    )
+    assert np.allclose(got, vol, rtol=1e-14)
+
+
+def test_bayesian_shrinkage_leaves_a_group_of_equal_volatilities_alone():
+    vol = pd.Series({"a": 0.5, "b": 0.2, "c": 0.1, "d": 0.2})  # the small group: b and d, both 0.2
+    got = bayesian_shrinkage(vol, SHRINK_CAPS, n_groups=2)
+    assert got["b"] == 0.2 and got["d"] == 0.2
+
+
+@pytest.mark.parametrize(
+    "vol, caps, options, message",
+    [
+        (SHRINK_VOL.where(SHRINK_VOL > 0.15), SHRINK_CAPS, {}, r"^specific volatilities contains 1 NaN"),
+        (SHRINK_VOL, SHRINK_CAPS.where(SHRINK_CAPS > 2), {}, r"^caps contains 1 NaN"),
+        (
+            SHRINK_VOL,
+            SHRINK_CAPS.drop("c"),
+            {},
+            r"^caps does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+        (
+            SHRINK_VOL.where(SHRINK_VOL > 0.15, 0.0),
+            SHRINK_CAPS,
+            {},
+            r"^specific volatilities and caps must be positive$",
+        ),
+        (
+            SHRINK_VOL,
+            SHRINK_CAPS.where(SHRINK_CAPS > 2, 0.0),
+            {},
+            r"^specific volatilities and caps must be positive$",
+        ),
+        (
+            SHRINK_VOL,
+            SHRINK_CAPS,
+            {"n_groups": 2.0},
+            r"^n_groups must be an integer between 1 and the number of stocks, got 2\.0$",
+        ),
+        (
+            SHRINK_VOL,
+            SHRINK_CAPS,
+            {"n_groups": True},
+            r"^n_groups must be an integer between 1 and the number of stocks, got True$",
+        ),
+        (
+            SHRINK_VOL,
+            SHRINK_CAPS,
+            {"n_groups": 5},
+            r"^n_groups must be an integer between 1 and the number of stocks, got 5$",
+        ),
+        (
+            SHRINK_VOL,
+            SHRINK_CAPS,
+            {"n_groups": 2, "intensity": -0.1},
+            r"^intensity must be a non-negative number, got -0\.1$",
+        ),
+    ],
+)
+def test_bayesian_shrinkage_rejects_bad_input(vol, caps, options, message):
+    with pytest.raises(ValueError, match=message):
+        bayesian_shrinkage(vol, caps, **options)
+
+
+HISTORY = pd.Series({"a": 60.0, "b": 120.0, "c": 180.0, "d": 240.0})
+EQUAL_VOL = pd.Series({"a": 1.0, "b": 2.0, "c": 3.0, "d": 0.5})
+ROBUST_VOL = pd.Series({"d": 1.0, "c": 1.0, "b": 1.0, "a": 1.0})
+
+
+def test_blend_confidence_by_hand():
+    # length (h - 60) / 120 clipped: 0, 0.5, 1, 1; Z = |equal / robust - 1|: 0, 1, 2, 0.5,
+    # so quality min(1, e^(1 - Z)): 1, 1, 1/e, 1
+    got = blend_confidence(HISTORY, EQUAL_VOL, ROBUST_VOL)
+    assert got.name == "confidence" and list(got.index) == list("abcd")
+    assert np.allclose(got, [0.0, 0.5, np.exp(-1.0), 1.0], rtol=1e-14)
+    # no minimum history: h / 240
+    assert np.allclose(blend_confidence(HISTORY, EQUAL_VOL, ROBUST_VOL, min_history=0, ramp=240)["b"], 0.5)
+
+
+@pytest.mark.parametrize(
+    "robust, options, message",
+    [
+        (
+            ROBUST_VOL,
+            {"min_history": -1},
+            r"^min_history must be non-negative and ramp positive, got -1 and 120$",
+        ),
+        (ROBUST_VOL, {"ramp": 0}, r"^min_history must be non-negative and ramp positive, got 60 and 0$"),
+        (
+            ROBUST_VOL.where(ROBUST_VOL.index != "c", 0.0),
+            {},
+            r"^robust volatilities must be positive; not so for \['c'\]$",
+        ),
+        (
+            ROBUST_VOL.drop("c"),
+            {},
+            r"^robust volatilities does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+    ],
+)
+def test_blend_confidence_rejects_bad_input(robust, options, message):
+    with pytest.raises(ValueError, match=message):
+        blend_confidence(HISTORY, EQUAL_VOL, robust, **options)
