@@ -26,3 +26,23 @@ def test_five_stock_example_by_hand():
     assert np.allclose(np.sqrt(example.model.specific_var), [0.20, 0.25, 0.18, 0.30, 0.22], rtol=1e-14)
     assert example.weights.sum() == pytest.approx(1.0)
     assert example.weights.tolist() == [0.30, 0.25, 0.20, 0.15, 0.10]
+
+
+@pytest.mark.parametrize(
+    ("build", "stocks", "factors"),
+    [
+        (two_stock_example, ["STOCK A", "STOCK B"], ["MKT"]),
+        (five_stock_example, ["S1", "S2", "S3", "S4", "S5"], ["MKT", "VALUE"]),
+    ],
+)
+def test_examples_label_their_stocks_factors_and_weights(build, stocks, factors):
+    example = build()
+    model = example.model
+    for index in (model.exposures.index, model.specific_var.index, example.weights.index):
+        assert list(index) == stocks
+        assert index.name == "stock"
+    assert list(model.exposures.columns) == factors
+    for index in (model.factor_cov.index, model.factor_cov.columns):
+        assert list(index) == factors
+        assert index.name == "factor"
+    assert example.weights.name == "weight"

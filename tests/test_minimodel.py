@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from mini.minimodel import _STOCK_TABLE, FACTORS
+from mini import minimodel
+from mini.minimodel import (
+    _FACTOR_CORR,
+    _FACTOR_VOLS,
+    _LATER_ACTIVE_SPECIFIC,
+    _LATER_FREE_FACTOR_RETURNS,
+    _SMALL_CAP_FUTURE,
+    _STOCK_TABLE,
+    FACTORS,
+    STOCKS,
+    load_minimodel,
+)
 
 
 def _raw():
@@ -63,3 +74,39 @@ def test_risk_model_from_the_raw_table(mm):
     vols = mm.factor_vol.to_numpy()
     assert np.allclose(f, np.outer(vols, vols) * mm.factor_corr.to_numpy(), rtol=1e-14)
     assert np.allclose(mm.risk_model.specific_var, spec_vol**2, rtol=1e-14)
+
+
+def test_load_minimodel_labels_and_fills_every_table():
+    model = load_minimodel()  # called here, not through the shared fixture, so each part is exercised
+    _, _, _, _, ret, spec_vol, portfolio = _raw()
+    for series, name, values in (
+        (model.returns, "month-1 return", ret),
+        (model.specific_vol, "specific vol", spec_vol),
+        (model.portfolio, "portfolio weight", portfolio),
+    ):
+        assert series.name == name
+        assert list(series.index) == STOCKS
+        assert series.index.name == "stock"
+        assert np.array_equal(series, values)
+    assert model.factor_vol.name == "factor vol"
+    assert np.array_equal(model.factor_vol, _FACTOR_VOLS)
+    assert np.array_equal(model.factor_corr, _FACTOR_CORR)
+    for index in (model.factor_vol.index, model.factor_corr.index, model.factor_corr.columns):
+        assert list(index) == FACTORS
+        assert index.name == "factor"
+    later = model.later_free_factor_returns
+    assert list(later.index) == list(_LATER_FREE_FACTOR_RETURNS)
+    for month, row in later.iterrows():
+        assert row.to_dict() == _LATER_FREE_FACTOR_RETURNS[month]
+    assert model.later_active_specific.name == "active specific"
+    assert model.later_active_specific.to_dict() == _LATER_ACTIVE_SPECIFIC
+    assert model.small_cap_future.name == "small-cap future"
+    assert list(model.small_cap_future.index) == FACTORS
+    assert model.small_cap_future.to_dict() == _SMALL_CAP_FUTURE
+
+
+def test_load_minimodel_rejects_portfolio_weights_that_do_not_sum_to_one(monkeypatch):
+    table = [(*row[:-1], row[-1] + 0.01) for row in _STOCK_TABLE]
+    monkeypatch.setattr(minimodel, "_STOCK_TABLE", table)
+    with pytest.raises(ValueError, match=r"^MiniModel portfolio weights must sum to 1, "):
+        load_minimodel()
