@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from support import SETTINGS, seeds
 
 from mini.covariance import (
+    cross_sectional_bias,
     decay_from_half_life,
     effective_sample_size,
+    eigenfactor_adjusted_forecasts,
     eigenvalue_floor,
     ewma_covariance,
     ewma_covariance_forecasts,
@@ -22,8 +24,10 @@ from mini.covariance import (
     newey_west_covariance,
     sample_covariance,
     shrink_covariance,
+    simulated_eigen_bias,
     trailing_covariance,
     volatility_regime_adjustment,
+    volatility_regime_multipliers,
 )
 from mini.simulation import simulate_market
 
@@ -380,3 +384,148 @@ def test_trailing_covariance_bad_input():
         trailing_covariance(f, dates[20], 1)
     with pytest.raises(ValueError, match="oldest first"):
         trailing_covariance(f.iloc[::-1], dates[20], 3)
+
+
+# Production repairs: the cross-sectional bias statistic, regime multipliers, and the
+# eigenfactor adjustment of a stack of forecasts, on inputs small enough to follow by hand.
+
+MONTHS = pd.date_range("2001-01-31", periods=2, freq="ME")
+Z = pd.DataFrame([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]], index=MONTHS, columns=list("abc"))
+
+
+def test_cross_sectional_bias_by_hand_keeps_the_periods():
+    # mean squares (1 + 4 + 9) / 3 and (0.25 + 0 + 1) / 3
+    expected = pd.Series([14 / 3, 1.25 / 3], index=MONTHS, name="B squared")
+    pd.testing.assert_series_equal(cross_sectional_bias(Z), expected, rtol=1e-14)
+    pd.testing.assert_series_equal(cross_sectional_bias(Z.iloc[:1]), expected.iloc[:1], rtol=1e-14)
+
+
+def test_cross_sectional_bias_with_weights_given_in_another_order():
+    # fractional weights, one of them zero, normalised in each period:
+    # (0.5 * 1 + 0.25 * 4) / 0.75 = 2 and (0.1 * 0.25 + 0.1 * 1) / 0.4 = 0.3125
+    w = pd.DataFrame([[0.5, 0.25, 0.0], [0.1, 0.2, 0.1]], index=MONTHS, columns=list("abc"))
+    expected = pd.Series([2.0, 0.3125], index=MONTHS, name="B squared")
+    pd.testing.assert_series_equal(cross_sectional_bias(Z, w.iloc[::-1, ::-1]), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (
+            pd.DataFrame([[1.0, np.nan, 1.0], [1.0, 1.0, 1.0]], index=MONTHS, columns=list("abc")),
+            r"^weights contains 1 NaN",
+        ),
+        (
+            pd.DataFrame(1.0, index=MONTHS, columns=list("ab")),
+            r"^weights \(2, 2\) and standardised returns \(2, 3\) differ in shape$",
+        ),
+        (
+            pd.DataFrame(1.0, index=MONTHS, columns=list("abd")),
+            r"^weights does not match the model's columns: missing columns \['c'\]; unknown columns \['d'\]$",
+        ),
+        (
+            pd.DataFrame(1.0, index=MONTHS + pd.offsets.MonthEnd(1), columns=list("abc")),
+            r"^weights does not match the model's periods: missing periods \[Timestamp\('2001-01-31",
+        ),
+        (
+            pd.DataFrame([[1.0, -0.5, 1.0], [1.0, 1.0, 1.0]], index=MONTHS, columns=list("abc")),
+            r"^weights must be non-negative with a positive sum in every period$",
+        ),
+        (
+            pd.DataFrame([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], index=MONTHS, columns=list("abc")),
+            r"^weights must be non-negative with a positive sum in every period$",
+        ),
+    ],
+    ids=["nan", "shape", "columns", "periods", "negative", "all-zero-period"],
+)
+def test_cross_sectional_bias_rejects_bad_weights(weights, message):
+    with pytest.raises(ValueError, match=message):
+        cross_sectional_bias(Z, weights)
+
+
+def test_volatility_regime_multipliers_by_hand():
+    months = pd.date_range("2001-01-31", periods=3, freq="ME")
+    # half-life 1: decay 1/2. No history: 1; then B_0^2 = 0; then (0.5 * 0 + 1 * 2) / (0.5 + 1)
+    got = volatility_regime_multipliers(pd.Series([0.0, 2.0, 4.0], index=months), half_life=1.0)
+    expected = pd.Series([1.0, 0.0, 4 / 3], index=months, name="lambda squared")
+    pd.testing.assert_series_equal(got, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ([1.0, np.nan], r"^squared bias statistics contains 1 NaN"),
+        ([1.0, -0.1], r"^squared bias statistics cannot be negative$"),
+    ],
+)
+def test_volatility_regime_multipliers_bad_input(values, message):
+    with pytest.raises(ValueError, match=message):
+        volatility_regime_multipliers(pd.Series(values), half_life=5.0)
+
+
+def _adjusted_by_hand(matrix: np.ndarray, bias: np.ndarray, scale: float) -> np.ndarray:
+    """U diag(gamma^2 D) U' with gamma = a (v - 1) + 1, written out eigenvalue by eigenvalue."""
+    values, vectors = np.linalg.eigh(matrix)
+    result = np.zeros_like(matrix)
+    for rank in range(len(values)):
+        gamma = scale * (bias[rank] - 1.0) + 1.0
+        result += gamma**2 * values[rank] * np.outer(vectors[:, rank], vectors[:, rank])
+    return result
+
+
+def _forecast_stack(n: int) -> np.ndarray:
+    """n different 3 x 3 covariances: the correlations of the three-factor example, varied."""
+    base = _three_factor_covariance().to_numpy()
+    return np.stack([base + 0.002 * t * np.eye(3) + 0.001 * t * np.ones((3, 3)) for t in range(n)])
+
+
+def _profile(matrix: np.ndarray, n_periods: int, n_simulations: int, seed: int) -> np.ndarray:
+    return simulated_eigen_bias(
+        pd.DataFrame(matrix), n_periods, n_simulations=n_simulations, seed=seed
+    ).to_numpy()
+
+
+@pytest.mark.parametrize("every, scale", [(1, 0.5), (2, 0.0), (3, 1.3)])
+def test_eigenfactor_adjusted_forecasts_by_hand(every, scale):
+    stack = _forecast_stack(3)
+    got = eigenfactor_adjusted_forecasts(stack, 10, every=every, n_simulations=50, scale=scale, seed=7)
+    for t in range(3):
+        start = t - t % every  # the profile of the block's first period, simulated with seed 7 + start
+        bias = _profile(stack[start], 10, 50, 7 + start)
+        np.testing.assert_allclose(got[t], _adjusted_by_hand(stack[t], bias, scale), rtol=1e-10, atol=1e-16)
+
+
+def test_eigenfactor_adjusted_forecasts_default_profile_is_renewed_after_21_periods():
+    stack = _forecast_stack(22)
+    got = eigenfactor_adjusted_forecasts(stack, 10)  # every 21 periods, 200 simulations, seed 0, scale 1.2
+    for t, start in [(0, 0), (20, 0), (21, 21)]:
+        bias = _profile(stack[start], 10, 200, start)
+        np.testing.assert_allclose(got[t], _adjusted_by_hand(stack[t], bias, 1.2), rtol=1e-10, atol=1e-16)
+
+
+def test_eigenfactor_adjusted_forecasts_refuse_a_scale_that_zeroes_an_eigenvalue():
+    stack = _forecast_stack(1)
+    bias = _profile(stack[0], 10, 50, 0)
+    scale = 1.0 / (1.0 - bias.min())  # the smallest bias is below one: its gamma is exactly zero
+    assert scale * (bias.min() - 1.0) + 1.0 == 0.0
+    message = r"^the scaled bias is not positive for every eigenvalue: use a smaller scale$"
+    for too_large in (scale, 1e6):
+        with pytest.raises(ValueError, match=message):
+            eigenfactor_adjusted_forecasts(stack, 10, n_simulations=50, scale=too_large)
+
+
+@pytest.mark.parametrize(
+    "forecasts, kwargs, message",
+    [
+        (np.full((2, 3, 3), np.nan), {}, r"^factor covariance forecasts contains 18 NaN"),
+        (np.eye(3), {}, r"^factor covariance forecasts must be 3-dimensional, got shape \(3, 3\)$"),
+        (np.ones((2, 3, 4)), {}, r"^forecasts must be a stack of square matrices, got \(2, 3, 4\)$"),
+        (np.stack([np.eye(3)] * 2), {"every": 1.5}, r"^every must be a positive integer, got 1.5$"),
+        (np.stack([np.eye(3)] * 2), {"every": True}, r"^every must be a positive integer, got True$"),
+        (np.stack([np.eye(3)] * 2), {"scale": -0.5}, r"^scale must be a non-negative number, got -0.5$"),
+        (np.stack([np.eye(3)] * 2), {"scale": np.inf}, r"^scale must be a non-negative number, got inf$"),
+    ],
+)
+def test_eigenfactor_adjusted_forecasts_bad_input(forecasts, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        eigenfactor_adjusted_forecasts(forecasts, 10, n_simulations=20, **kwargs)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+from scipy import stats
 from sklearn.linear_model import LinearRegression
 
 from mini.regression import (
+    backfill_factor,
     cross_sectional_regression,
     huber_regression,
+    nested_f_test,
     panel_regression,
     shrunk_regression,
     weighted_r2,
@@ -89,3 +93,96 @@ def test_panel_regression_t_statistics_by_hand():
     assert fit.t_stats.iloc[0, 0] == pytest.approx(mean / np.sqrt(variance), rel=1e-12)
     assert fit.r2_centred.iloc[0] == pytest.approx(0.0, abs=1e-13)
     assert fit.r2_uncentred.iloc[0] == pytest.approx(1 - np.sum(e**2) / np.sum(r.to_numpy() ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [("weights", r"^regression weights contains 1 NaN"), ("residuals", r"^residuals contains 1 NaN")],
+)
+def test_weighted_r2_names_the_input_with_a_nan(bad, message):
+    _, r, w = _sample()
+    inputs = {"returns": r, "residuals": 0.5 * r, "weights": w}
+    inputs[bad] = inputs[bad].mask(inputs[bad].index == "s3")
+    with pytest.raises(ValueError, match=message):
+        weighted_r2(inputs["returns"], inputs["residuals"], inputs["weights"], centred=True)
+
+
+def test_nested_f_test_equals_statsmodels_compare_f_test():
+    """Two added regressors: F and p-value as statsmodels computes them from the two fits."""
+    rng = np.random.default_rng(3)
+    n = 40
+    x = np.column_stack([np.ones(n), rng.normal(size=(n, 4))])
+    y = x @ [0.1, 0.5, -0.2, 0.3, 0.0] + rng.normal(size=n)
+    full, restricted = sm.OLS(y, x).fit(), sm.OLS(y, x[:, :3]).fit()
+    f_stat, p_value, n_added = full.compare_f_test(restricted)
+    assert n_added == 2
+    got = nested_f_test(restricted.rsquared, full.rsquared, n, 5, n_added=2)
+    assert got == pytest.approx((f_stat, p_value), rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    "r2_restricted, r2_full",
+    [(0.0, 0.1), (0.0, 0.0), (0.3, 0.3), (0.5, 0.5 - 1e-12)],
+    ids=["restricted-zero", "both-zero", "equal", "full-below-by-the-tolerance"],
+)
+def test_nested_f_test_accepts_the_limits(r2_restricted, r2_full):
+    # F = (ΔR² / q) / ((1 - R²_full) / (n - p)) with n - p = 20 - 3; the p-value is F(1, 17)'s tail
+    f_stat, p_value = nested_f_test(r2_restricted, r2_full, 20, 3)
+    expected = (r2_full - r2_restricted) / ((1 - r2_full) / 17)
+    assert f_stat == pytest.approx(expected, abs=1e-9)
+    assert p_value == pytest.approx(stats.f.sf(expected, 1, 17), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((-0.1, 0.5, 20, 3), r"^R² must lie in \[0, 1\): got -0.1 and 0.5$"),
+        ((1.5, 0.5, 20, 3), r"^R² must lie in \[0, 1\): got 1.5 and 0.5$"),
+        ((0.5, 1.0, 20, 3), r"^R² must lie in \[0, 1\): got 0.5 and 1.0$"),
+        ((0.5, 1.5, 20, 3), r"^R² must lie in \[0, 1\): got 0.5 and 1.5$"),
+        ((0.5, 0.5 - 2e-12, 20, 3), r"^the full model's R² cannot be below the restricted model's$"),
+        ((0.2, 0.5, 20, 3, 0), r"^need n_added >= 1 and more observations \(20\) than parameters \(3\)$"),
+        ((0.2, 0.5, 5, 5), r"^need n_added >= 1 and more observations \(5\) than parameters \(5\)$"),
+    ],
+)
+def test_nested_f_test_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        nested_f_test(*args)
+
+
+def test_backfill_factor_by_hand_keeps_the_periods():
+    months = pd.date_range("2001-01-31", periods=2, freq="ME")
+    e = pd.DataFrame([[0.02, -0.01], [0.0, 0.03]], index=months)
+    x = np.array([[0.5, 0.1], [0.2, -0.4]])
+    w = pd.DataFrame([[1.0, 2.0], [1.0, 1.0]], index=months)
+    # (1 * 0.5 * 0.02 + 2 * 0.1 * -0.01) / (0.25 + 2 * 0.01) and (0.2 * 0 - 0.4 * 0.03) / (0.04 + 0.16)
+    expected = pd.Series([0.008 / 0.27, -0.06], index=months)
+    pd.testing.assert_series_equal(backfill_factor(e, x, w), expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("residuals", r"^residuals contains 1 NaN"),
+        ("weights", r"^regression weights contains 1 NaN"),
+        ("exposure", r"^exposure contains 1 NaN"),
+        ("flat exposure", r"^exposure must be 2-dimensional, got shape \(4,\)$"),
+        ("zero exposure", r"^the new exposure is zero in some period, so its return is undefined$"),
+    ],
+)
+def test_backfill_factor_bad_input(bad, message):
+    inputs = {
+        "residuals": pd.DataFrame([[0.01, 0.02], [0.03, -0.01]]),
+        "weights": pd.DataFrame([[1.0, 2.0], [1.0, 1.0]]),
+        "exposure": np.array([[1.0, -1.0], [0.5, 2.0]]),
+    }
+    if bad in ("residuals", "weights"):
+        inputs[bad].iloc[1, 0] = np.nan
+    elif bad == "exposure":
+        inputs[bad][1, 0] = np.nan
+    elif bad == "flat exposure":
+        inputs["exposure"] = inputs["exposure"].ravel()
+    else:
+        inputs["exposure"][1] = 0.0
+    with pytest.raises(ValueError, match=message):
+        backfill_factor(inputs["residuals"], inputs["exposure"], inputs["weights"])

@@ -61,3 +61,9 @@ def test_stress_labels_and_messages():
         shock_impact(pd.Series({"MKT": np.nan}), pd.Series({"MKT": 0.1}))
     with pytest.raises(ValueError, match="^factor moves contains 1 NaN"):
         shock_impact(pd.Series({"MKT": 1.0}), pd.Series({"MKT": np.nan}))
+
+
+@pytest.mark.parametrize("shock", [sigma_shock, conditional_factor_shock])
+def test_shocks_name_a_covariance_with_a_nan(shock):
+    with pytest.raises(ValueError, match="^factor covariance contains 1 NaN"):
+        shock(F.mask(F > 0.03), "VAL", 1.0)
