@@ -20,6 +20,7 @@ from mini.optimisation import (
     mean_variance_panel,
     minimum_tracking_error,
     minimum_tracking_error_bounded,
+    risk_aversion_breakpoints,
     trading_margins,
     turnover,
 )
@@ -416,3 +417,50 @@ def test_trading_margins_name_the_bad_input(position, message):
     args[position] = args[position].where(args[position].index != "b", np.nan)
     with pytest.raises(ValueError, match=message):
         trading_margins(*args)
+
+
+# --- risk-aversion breakpoints -------------------------------------------------------------
+def test_risk_aversion_breakpoints_by_hand_when_fully_invested():
+    alpha = pd.Series({"a": 0.001, "b": 0.0, "c": -0.001})
+    lower, upper = pd.Series(0.0, index=STOCKS3), pd.Series(0.8, index=STOCKS3)
+    table = risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, ONE, lower, upper)
+    # w(λ) = w_b + u / λ: w_b the minimum-variance weights, u = (α − ν) / (2 s) summing to zero
+    s = np.array([0.01, 0.02, 0.04])
+    w_b = np.array([4 / 7, 2 / 7, 1 / 7])
+    u = (alpha.to_numpy() - np.sum(alpha.to_numpy() / s) / np.sum(1 / s)) / (2 * s)
+    for column, limit in (("lower limit reached at λ", 0.0), ("upper limit reached at λ", 0.8)):
+        by_hand = u / (limit - w_b)
+        assert np.allclose(table[column], np.where(by_hand > 0, by_hand, np.nan), rtol=1e-12, equal_nan=True)
+    assert np.nanmax(table.to_numpy()) < 1  # a small alpha: every breakpoint lies below λ = 1
+    at = mean_variance(SIGMA3, alpha, BUDGET1, ONE, table.loc["a", "upper limit reached at λ"])
+    assert at["a"] == pytest.approx(0.8, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+def test_risk_aversion_breakpoints_for_a_path_leaving_its_limit():
+    """Active weights start at zero; a limit at zero the path moves away from is never reached."""
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    lower = pd.Series({"a": 0.0, "b": -np.inf, "c": -0.3})
+    upper = pd.Series({"a": 0.3, "b": np.inf, "c": 0.0})
+    table = risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, pd.Series({"budget": 0.0}), lower, upper)
+    assert np.isnan(table.loc["a", "lower limit reached at λ"]) and np.isnan(
+        table.loc["c", "upper limit reached at λ"]
+    )
+    assert table.loc["b"].isna().all() and table.loc["c", "lower limit reached at λ"] > 0
+    w = mean_variance(
+        SIGMA3, alpha, BUDGET1, pd.Series({"budget": 0.0}), table.loc["a", "upper limit reached at λ"]
+    )
+    assert w["a"] == pytest.approx(0.3, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "stock, side, limit", [("a", "lower", 0.6), ("a", "upper", 0.5), ("c", "upper", 0.1)]
+)
+def test_risk_aversion_breakpoints_when_a_limit_binds_from_the_start(stock, side, limit):
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    bounds = {"lower": pd.Series(-1.0, index=STOCKS3), "upper": pd.Series(1.0, index=STOCKS3)}
+    bounds[side][stock] = limit  # the minimum-variance weights (4/7, 2/7, 1/7) break it
+    with pytest.raises(
+        ValueError, match=r"^the limits already bind for a very large risk aversion: no breakpoint to find$"
+    ):
+        risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, ONE, bounds["lower"], bounds["upper"])
