@@ -50,7 +50,11 @@ def test_single_index_covariance_by_hand():
     specific = (resid**2).sum(axis=0) / (len(market) - 2)
     beta = coef[1]
     expected = np.outer(beta, beta) * np.var(market.to_numpy(), ddof=1) + np.diag(specific)
-    np.testing.assert_allclose(single_index_covariance(returns, market).to_numpy(), expected, rtol=1e-12)
+    result = single_index_covariance(returns, market)
+    np.testing.assert_allclose(result.to_numpy(), expected, rtol=1e-12)
+    assert list(result.index) == list(result.columns) == ["A0", "A1", "A2"]
+    with pytest.raises(ValueError, match="^market returns contains 1 NaN"):
+        single_index_covariance(returns, market.where(market.index != market.index[5]))
 
 
 def test_the_backtest_never_looks_ahead():

@@ -48,3 +48,26 @@ def test_industry_restrictions_by_hand():
     first = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, -2.5, -1.5, 0], [0, 0, 0, 1]]
     second = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, -0.5, -0.5, 0], [0, 0, 0, 1]]
     assert np.allclose(stacked, [first, second], rtol=1e-14)
+
+
+R_BY_HAND = pd.DataFrame(
+    [[1.0, 0.0], [0.0, 1.0], [0.0, -1.0], [1.0, 0.0]], index=FACTORS, columns=["MKT", "X"]
+)
+
+
+@pytest.mark.parametrize(
+    "restriction, free_returns, message",
+    [
+        (R_BY_HAND.replace(-1.0, np.nan), {"MKT": 0.01, "X": 0.02}, r"^restriction matrix contains 1 NaN"),
+        (R_BY_HAND, {"MKT": 0.01, "X": np.nan}, r"^free factor returns contains 1 NaN"),
+        (
+            R_BY_HAND,
+            {"MKT": 0.01, "Y": 0.02},
+            r"^free factor returns does not match the model's free factors: "
+            r"missing free factors \['X'\]; unknown free factors \['Y'\]$",
+        ),
+    ],
+)
+def test_apply_restriction_names_the_bad_input(restriction, free_returns, message):
+    with pytest.raises(ValueError, match=message):
+        apply_restriction(restriction, pd.Series(free_returns))

@@ -74,3 +74,13 @@ def test_hedging_labels_and_messages():
         exposure_hedge(X.where(X > 1.0), H, ["MKT", "VAL"])
     with pytest.raises(ValueError, match="^instrument exposures contains 1 NaN"):
         exposure_hedge(X, H.mask(H == 0.2), ["MKT", "VAL"])
+
+
+def test_beta_names_a_bad_instrument():
+    with pytest.raises(ValueError, match="^instrument exposures contains 1 NaN"):
+        beta(X, H["value future"].mask(H["value future"] == 0.2), F)
+
+
+def test_exposure_hedge_names_an_unknown_factor():
+    with pytest.raises(ValueError, match=r"^unknown factor \['MOM'\]; known factors are \['MKT', 'VAL'\]$"):
+        exposure_hedge(X, H, ["MKT", "MOM"])

@@ -14,11 +14,15 @@ from support import SETTINGS, random_model, seeds
 from mini.decomposition import decompose_risk
 from mini.optimisation import (
     _feasible_start,
+    alignment_exposures,
     exposure_constraints,
     mean_variance,
     mean_variance_bounded,
+    mean_variance_panel,
     minimum_tracking_error,
     minimum_tracking_error_bounded,
+    risk_aversion_breakpoints,
+    trading_margins,
     turnover,
 )
 
@@ -231,3 +235,246 @@ def test_feasible_start_takes_the_least_norm_point_only_inside_the_limits(lower,
     w = _feasible_start(a, b, lo, hi)
     assert np.isclose(w.sum(), 1.0, atol=1e-12) and np.all((lo <= w) & (w <= hi))
     assert np.allclose(w, 1 / 3, atol=1e-15) == least_norm_inside
+
+
+@pytest.mark.parametrize(
+    "before, after, message",
+    [
+        ({"a": np.nan, "b": 0.5}, {"a": 0.5, "b": 0.5}, r"^weights before contains 1 NaN"),
+        ({"a": 0.5, "b": 0.5}, {"a": 0.5, "b": np.inf}, r"^weights after contains 1 NaN"),
+        (
+            {"a": 0.5, "b": 0.5},
+            {"a": 1.0},
+            r"^weights after does not match the model's stocks: missing stocks \['b'\]$",
+        ),
+    ],
+)
+def test_turnover_rejects_bad_weights(before, after, message):
+    with pytest.raises(ValueError, match=message):
+        turnover(pd.Series(before), pd.Series(after))
+
+
+# --- the factor-alignment exposure ---------------------------------------------------------
+LINE_X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])  # a constant and a trend
+LINE_ALPHA = np.array([0.0, 1.0, 0.0, 3.0])
+
+
+def line_residual(alpha: np.ndarray) -> np.ndarray:
+    """The residual of a straight-line fit of ``alpha`` on LINE_X's trend, standardised."""
+    residual = alpha - np.polyval(np.polyfit(LINE_X[:, 1], alpha, 1), LINE_X[:, 1])
+    return residual / residual.std()
+
+
+def test_alignment_exposures_per_period_and_at_any_scale():
+    # the standardised residual does not depend on the alpha's scale, however small
+    tiny = alignment_exposures(1e-14 * LINE_ALPHA, LINE_X)
+    assert np.allclose(tiny, line_residual(LINE_ALPHA), rtol=1e-8)
+    # a panel is aligned period by period: its own exposures, spread and scale in each
+    other_x = np.column_stack([np.ones(4), [2.0, -1.0, 0.5, 1.0]])
+    other_alpha = 1e-14 * np.array([1.0, 0.0, 2.0, -1.0])
+    panel = alignment_exposures(np.stack([LINE_ALPHA, other_alpha]), np.stack([LINE_X, other_x]))
+    assert panel.shape == (2, 4)
+    assert np.allclose(panel[0], line_residual(LINE_ALPHA), rtol=1e-8)
+    fitted = other_x @ np.linalg.lstsq(other_x, other_alpha, rcond=None)[0]
+    residual = other_alpha - fitted
+    assert np.allclose(panel[1], residual / residual.std(), rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "alpha, exposures, message",
+    [
+        (np.where(LINE_ALPHA == 1.0, np.nan, LINE_ALPHA), LINE_X, r"^alpha contains 1 NaN"),
+        (LINE_ALPHA, np.where(LINE_X == 3.0, np.inf, LINE_X), r"^exposures contains 1 NaN"),
+        (
+            np.append(LINE_ALPHA, 1.0),
+            LINE_X,
+            r"^exposures \(4, 2\) must be alpha's shape \(5,\) plus a factor axis$",
+        ),
+        (
+            LINE_ALPHA,
+            LINE_X[None],
+            r"^exposures \(1, 4, 2\) must be alpha's shape \(4,\) plus a factor axis$",
+        ),
+        (
+            2.0 * LINE_X[:, 1],
+            LINE_X,
+            r"^the alpha lies within the span of the exposures: nothing is left to align$",
+        ),
+    ],
+)
+def test_alignment_exposures_rejects_bad_input(alpha, exposures, message):
+    with pytest.raises(ValueError, match=message):
+        alignment_exposures(alpha, exposures)
+
+
+# --- the batched mean-variance optimiser ---------------------------------------------------
+def panel_inputs():
+    """Two periods of four stocks and two factors, each period with its own F and Δ."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2, 4, 2))
+    root = rng.normal(scale=0.1, size=(2, 2, 2))
+    f = root @ np.swapaxes(root, 1, 2) + 0.001 * np.eye(2)
+    d = rng.uniform(0.01, 0.05, size=(2, 4))
+    alpha = rng.normal(scale=0.02, size=(2, 4))
+    return x, f, d, alpha
+
+
+def test_mean_variance_panel_solves_each_period_on_its_own():
+    x, f, d, alpha = panel_inputs()
+    w = mean_variance_panel(x, f, d, alpha, 0.05)
+    for t in range(2):
+        sigma = x[t] @ f[t] @ x[t].T + np.diag(d[t])
+        ones = np.ones(4)
+        inv_alpha, inv_one = np.linalg.solve(sigma, alpha[t]), np.linalg.solve(sigma, ones)
+        direct = inv_alpha - (ones @ inv_alpha) / (ones @ inv_one) * inv_one
+        direct *= 0.05 / np.sqrt(direct @ sigma @ direct)
+        assert np.allclose(w[t], direct, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"x": np.nan}, r"^exposures contains 1 NaN"),
+        ({"f": np.nan}, r"^factor covariance contains 1 NaN"),
+        ({"d": np.nan}, r"^specific variances contains 1 NaN"),
+        ({"alpha": np.nan}, r"^alpha contains 1 NaN"),
+        ({"te": np.nan}, r"^tracking error contains 1 NaN"),
+        ({"x": "2-D"}, r"^exposures must be 3-dimensional, got shape \(4, 2\)$"),
+        ({"alpha": "1-D"}, r"^alpha must be 2-dimensional, got shape \(4,\)$"),
+        ({"alpha": "short"}, r"^alpha is \(2, 3\), the exposures need \(2, 4\)$"),
+        ({"te": "1-D"}, r"^tracking error must be 0-dimensional, got shape \(1,\)$"),
+        ({"d": 0.0}, r"^specific variances must be positive$"),
+        ({"te": 0.0}, r"^tracking error must be positive, got 0.0$"),
+        (
+            {"alpha": "constant"},
+            r"^the alpha is constant across stocks in some period: no active bet to make$",
+        ),
+    ],
+)
+def test_mean_variance_panel_rejects_bad_input(change, message):
+    x, f, d, alpha = panel_inputs()
+    te = 0.05
+    ((name, value),) = change.items()
+    if name == "x":
+        x = x[0] if value == "2-D" else np.where(x == x[0, 0, 0], value, x)
+    elif name == "f":
+        f = np.where(f == f[1, 0, 0], value, f)
+    elif name == "d":
+        d = np.where(d == d[1, 2], value, d)
+    elif name == "alpha":
+        shapes = {"1-D": alpha[0], "short": alpha[:, :3], "constant": np.vstack([alpha[0], np.ones(4)])}
+        alpha = shapes.get(value, np.where(alpha == alpha[0, 1], value, alpha))
+    else:
+        te = np.array([te]) if value == "1-D" else value
+    with pytest.raises(ValueError, match=message):
+        mean_variance_panel(x, f, d, alpha, te)
+
+
+# --- trading margins -----------------------------------------------------------------------
+MARGIN_ALPHA = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+MARGIN_CURRENT = pd.Series({"a": 0.2, "b": 0.5, "c": 0.3})
+MARGIN_WEIGHTS = pd.Series({"a": 0.5, "b": 0.4, "c": 0.1})
+LINEAR_COST = pd.Series({"a": 0.002, "b": 0.004, "c": 0.001})
+IMPACT_COST = pd.Series({"a": 0.01, "b": 0.03, "c": 0.02})
+
+
+def test_trading_margins_spread_the_costs_over_the_horizon():
+    """Holding for H years costs as much per year as costs divided by H held for one year."""
+    two_years = trading_margins(
+        SIGMA3,
+        MARGIN_ALPHA,
+        BUDGET1,
+        MARGIN_WEIGHTS,
+        2.0,
+        MARGIN_CURRENT,
+        LINEAR_COST,
+        IMPACT_COST,
+        horizon=2.0,
+    )
+    per_year = trading_margins(
+        SIGMA3, MARGIN_ALPHA, BUDGET1, MARGIN_WEIGHTS, 2.0, MARGIN_CURRENT, LINEAR_COST / 2, IMPACT_COST / 2
+    )
+    pd.testing.assert_frame_equal(two_years, per_year, rtol=1e-14)
+    assert list(two_years.index) == STOCKS3
+    assert np.allclose(two_years["no-trade band"], LINEAR_COST / 2, rtol=1e-15)
+    assert np.allclose(two_years["trade"], MARGIN_WEIGHTS - MARGIN_CURRENT, rtol=1e-14)
+
+
+def test_trading_margins_with_one_traded_stock_per_constraint():
+    """One constraint and one traded stock: the multiplier puts that stock exactly at break-even."""
+    weights = MARGIN_CURRENT + pd.Series({"a": 0.1, "b": 0.0, "c": 0.0})
+    m = trading_margins(SIGMA3, MARGIN_ALPHA, BUDGET1, weights, 2.0, MARGIN_CURRENT, LINEAR_COST, IMPACT_COST)
+    assert m.loc["a", "marginal utility"] == pytest.approx(m.loc["a", "marginal cost"], rel=1e-12)
+    # the others differ from it by their gross marginal utilities α − 2λΣw
+    gross = MARGIN_ALPHA - 4.0 * SIGMA3 @ weights
+    shift = m.loc["a", "marginal utility"] - gross["a"]
+    assert np.allclose(m["marginal utility"], gross + shift, rtol=1e-12)
+    with pytest.raises(
+        ValueError, match=r"^too few stocks are traded to pin down the constraint multipliers$"
+    ):
+        trading_margins(
+            SIGMA3, MARGIN_ALPHA, BUDGET1, MARGIN_CURRENT, 2.0, MARGIN_CURRENT, LINEAR_COST, IMPACT_COST
+        )
+
+
+@pytest.mark.parametrize(
+    "position, message",
+    [
+        (3, r"^weights contains 1 NaN"),
+        (5, r"^current weights contains 1 NaN"),
+        (6, r"^linear costs contains 1 NaN"),
+        (7, r"^impact costs contains 1 NaN"),
+    ],
+)
+def test_trading_margins_name_the_bad_input(position, message):
+    args = [SIGMA3, MARGIN_ALPHA, BUDGET1, MARGIN_WEIGHTS, 2.0, MARGIN_CURRENT, LINEAR_COST, IMPACT_COST]
+    args[position] = args[position].where(args[position].index != "b", np.nan)
+    with pytest.raises(ValueError, match=message):
+        trading_margins(*args)
+
+
+# --- risk-aversion breakpoints -------------------------------------------------------------
+def test_risk_aversion_breakpoints_by_hand_when_fully_invested():
+    alpha = pd.Series({"a": 0.001, "b": 0.0, "c": -0.001})
+    lower, upper = pd.Series(0.0, index=STOCKS3), pd.Series(0.8, index=STOCKS3)
+    table = risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, ONE, lower, upper)
+    # w(λ) = w_b + u / λ: w_b the minimum-variance weights, u = (α − ν) / (2 s) summing to zero
+    s = np.array([0.01, 0.02, 0.04])
+    w_b = np.array([4 / 7, 2 / 7, 1 / 7])
+    u = (alpha.to_numpy() - np.sum(alpha.to_numpy() / s) / np.sum(1 / s)) / (2 * s)
+    for column, limit in (("lower limit reached at λ", 0.0), ("upper limit reached at λ", 0.8)):
+        by_hand = u / (limit - w_b)
+        assert np.allclose(table[column], np.where(by_hand > 0, by_hand, np.nan), rtol=1e-12, equal_nan=True)
+    assert np.nanmax(table.to_numpy()) < 1  # a small alpha: every breakpoint lies below λ = 1
+    at = mean_variance(SIGMA3, alpha, BUDGET1, ONE, table.loc["a", "upper limit reached at λ"])
+    assert at["a"] == pytest.approx(0.8, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+def test_risk_aversion_breakpoints_for_a_path_leaving_its_limit():
+    """Active weights start at zero; a limit at zero the path moves away from is never reached."""
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    lower = pd.Series({"a": 0.0, "b": -np.inf, "c": -0.3})
+    upper = pd.Series({"a": 0.3, "b": np.inf, "c": 0.0})
+    table = risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, pd.Series({"budget": 0.0}), lower, upper)
+    assert np.isnan(table.loc["a", "lower limit reached at λ"]) and np.isnan(
+        table.loc["c", "upper limit reached at λ"]
+    )
+    assert table.loc["b"].isna().all() and table.loc["c", "lower limit reached at λ"] > 0
+    w = mean_variance(
+        SIGMA3, alpha, BUDGET1, pd.Series({"budget": 0.0}), table.loc["a", "upper limit reached at λ"]
+    )
+    assert w["a"] == pytest.approx(0.3, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "stock, side, limit", [("a", "lower", 0.6), ("a", "upper", 0.5), ("c", "upper", 0.1)]
+)
+def test_risk_aversion_breakpoints_when_a_limit_binds_from_the_start(stock, side, limit):
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    bounds = {"lower": pd.Series(-1.0, index=STOCKS3), "upper": pd.Series(1.0, index=STOCKS3)}
+    bounds[side][stock] = limit  # the minimum-variance weights (4/7, 2/7, 1/7) break it
+    with pytest.raises(
+        ValueError, match=r"^the limits already bind for a very large risk aversion: no breakpoint to find$"
+    ):
+        risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, ONE, bounds["lower"], bounds["upper"])
