@@ -411,7 +411,9 @@ def nested_f_test(
     from scipy import stats
 
     if not (0 <= r2_restricted <= 1 and 0 <= r2_full < 1):
-        raise ValueError(f"R² must lie in [0, 1): got {r2_restricted} and {r2_full}")
+        raise ValueError(
+            f"R² must lie in [0, 1], the full model's below 1: got {r2_restricted} and {r2_full}"
+        )
     if r2_full < r2_restricted - 1e-12:
         raise ValueError("the full model's R² cannot be below the restricted model's")
     if n_added < 1 or n_obs <= n_params_full:
@@ -419,7 +421,9 @@ def nested_f_test(
             f"need n_added >= 1 and more observations ({n_obs}) than parameters ({n_params_full})"
         )
     dof = n_obs - n_params_full
-    f_stat = ((r2_full - r2_restricted) / n_added) / ((1 - r2_full) / dof)
+    # a full R² below the restricted one by rounding (within 1e-12) is no gain, not a loss
+    gain = max(r2_full - r2_restricted, 0.0)
+    f_stat = (gain / n_added) / ((1 - r2_full) / dof)
     return float(f_stat), float(stats.f.sf(f_stat, n_added, dof))
 
 

@@ -122,13 +122,14 @@ def test_nested_f_test_equals_statsmodels_compare_f_test():
 
 @pytest.mark.parametrize(
     "r2_restricted, r2_full",
-    [(0.0, 0.1), (0.0, 0.0), (0.3, 0.3), (0.5, 0.5 - 1e-12)],
-    ids=["restricted-zero", "both-zero", "equal", "full-below-by-the-tolerance"],
+    [(0.0, 0.1), (0.0, 0.0), (0.3, 0.3), (0.5, 0.5 - 1e-12), (1.0, 1 - 1e-13)],
+    ids=["restricted-zero", "both-zero", "equal", "full-below-by-the-tolerance", "restricted-one"],
 )
 def test_nested_f_test_accepts_the_limits(r2_restricted, r2_full):
     # F = (ΔR² / q) / ((1 - R²_full) / (n - p)) with n - p = 20 - 3; the p-value is F(1, 17)'s tail
     f_stat, p_value = nested_f_test(r2_restricted, r2_full, 20, 3)
-    expected = (r2_full - r2_restricted) / ((1 - r2_full) / 17)
+    # a full R² below the restricted one within the tolerance is no gain: F = 0, p = 1
+    expected = max(r2_full - r2_restricted, 0.0) / ((1 - r2_full) / 17)
     assert f_stat == pytest.approx(expected, abs=1e-9)
     assert p_value == pytest.approx(stats.f.sf(expected, 1, 17), abs=1e-9)
 
@@ -136,10 +137,10 @@ def test_nested_f_test_accepts_the_limits(r2_restricted, r2_full):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ((-0.1, 0.5, 20, 3), r"^R² must lie in \[0, 1\): got -0.1 and 0.5$"),
-        ((1.5, 0.5, 20, 3), r"^R² must lie in \[0, 1\): got 1.5 and 0.5$"),
-        ((0.5, 1.0, 20, 3), r"^R² must lie in \[0, 1\): got 0.5 and 1.0$"),
-        ((0.5, 1.5, 20, 3), r"^R² must lie in \[0, 1\): got 0.5 and 1.5$"),
+        ((-0.1, 0.5, 20, 3), r"^R² must lie in \[0, 1\], the full model\'s below 1: got -0.1 and 0.5$"),
+        ((1.5, 0.5, 20, 3), r"^R² must lie in \[0, 1\], the full model\'s below 1: got 1.5 and 0.5$"),
+        ((0.5, 1.0, 20, 3), r"^R² must lie in \[0, 1\], the full model\'s below 1: got 0.5 and 1.0$"),
+        ((0.5, 1.5, 20, 3), r"^R² must lie in \[0, 1\], the full model\'s below 1: got 0.5 and 1.5$"),
         ((0.5, 0.5 - 2e-12, 20, 3), r"^the full model's R² cannot be below the restricted model's$"),
         ((0.2, 0.5, 20, 3, 0), r"^need n_added >= 1 and more observations \(20\) than parameters \(3\)$"),
         ((0.2, 0.5, 5, 5), r"^need n_added >= 1 and more observations \(5\) than parameters \(5\)$"),
