@@ -159,7 +159,9 @@ MODULE ?=
 SURVIVORS ?=
 SAMPLE ?=
 SEED ?= 0
-MUTMUT := nice -n 10 $(BIN)/mutmut
+# One BLAS thread: mutmut forks a child per mutant, and a child forked while OpenBLAS's
+# thread pool is up can hang on its locks (a "timeout" that is no verdict at all).
+MUTMUT := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 10 $(BIN)/mutmut
 SCORE := $(BIN)/python tests/mutation_score.py
 mutation: $(STAMP)
 ifneq ($(SAMPLE),)
