@@ -254,6 +254,12 @@ def _thread_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="mini-engine")
 
 
+# A process forked after the pool started (multiprocessing on Linux, a test runner's
+# workers) inherits the cached pool but not its threads: work sent to it would wait
+# forever. The child forgets it and starts its own on first use.
+os.register_at_fork(after_in_child=_thread_pool.cache_clear)
+
+
 def _regress_block(
     codes: np.ndarray,
     styles: np.ndarray,

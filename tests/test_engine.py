@@ -4,11 +4,14 @@ numbers as the readable per-period functions; bad input raises."""
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from mini import engine
 from mini.constraints import industry_constraint, industry_restrictions, restriction_matrix
 from mini.covariance import ewma_covariance, ewma_variance_forecasts
 from mini.engine import (
@@ -216,3 +219,22 @@ def test_fit_simulated_market_needs_the_engine_s_factor_order_and_known_industri
     )
     with pytest.raises(ValueError, match=r"^some stocks belong to no known industry$"):
         fit_simulated_market(unknown)
+
+
+def _use_pool_and_exit(parents_pool) -> None:
+    """In a forked child: exit 0 if the engine's pool is a new one and runs work."""
+    pool = engine._thread_pool()
+    os._exit(0 if pool is not parents_pool and list(pool.map(abs, [-2, 3])) == [2, 3] else 1)
+
+
+def test_the_engine_thread_pool_survives_a_fork():
+    pool = engine._thread_pool()
+    assert list(pool.map(abs, [-1])) == [1]  # the parent's pool has started its threads
+    # a forked child inherits the cached pool but not its threads: it must start its own
+    child = multiprocessing.get_context("fork").Process(target=_use_pool_and_exit, args=(pool,))
+    child.start()
+    child.join(timeout=60)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and child.exitcode == 0

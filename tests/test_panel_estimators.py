@@ -3,6 +3,9 @@ characteristic portfolio: each agrees with a plain, one-at-a-time computation, a
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support import SETTINGS
 
+from mini import regression
 from mini.constraints import industry_restrictions
 from mini.factor_portfolios import (
     characteristic_portfolio,
@@ -197,3 +201,23 @@ def test_panel_estimators_bad_input(market, fit):
         model_characteristic_portfolio(model, pd.Series(0.0, index=model.stocks))
     with pytest.raises(ValueError, match="missing stocks"):
         model_characteristic_portfolio(model, model.exposures["VALUE"].iloc[1:])
+
+
+def _refit_and_exit(market, expected: pd.DataFrame) -> None:
+    """In a forked child: refit the panel and exit 0 if it gives the parent's answer."""
+    os._exit(0 if np.array_equal(fit_cross_sections(market).factor_returns, expected) else 1)
+
+
+def test_the_block_thread_pool_survives_a_fork(market, monkeypatch):
+    # one period per block, so the fit runs on mini's thread pool, which the parent now starts
+    monkeypatch.setattr(regression, "_BLOCK_BYTES", 1)
+    expected = fit_cross_sections(market).factor_returns.to_numpy()
+    # a forked child inherits the cached pool but not its threads; it must start its own
+    # rather than wait for ever on work no thread will take
+    child = multiprocessing.get_context("fork").Process(target=_refit_and_exit, args=(market, expected))
+    child.start()
+    child.join(timeout=60)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and child.exitcode == 0
