@@ -189,13 +189,7 @@ def _standardise_panel(descriptors: np.ndarray, cap_weights: np.ndarray) -> np.n
 
 def _ar1_paths(rng: np.random.Generator, n_periods: int, n_stocks: int, persistence: float) -> np.ndarray:
     """Unit-variance AR(1) paths, one per stock: slowly drifting characteristics."""
-    shocks = rng.standard_normal((n_periods, n_stocks))
-    paths = np.empty_like(shocks)
-    paths[0] = shocks[0]
-    innovation = np.sqrt(1.0 - persistence**2)
-    for t in range(1, n_periods):  # a recursion in time: each period needs the last
-        paths[t] = persistence * paths[t - 1] + innovation * shocks[t]
-    return paths
+    return _ar1_filter(rng.standard_normal((n_periods, n_stocks)), persistence)
 
 
 def _regime_path(rng: np.random.Generator, n_periods: int, p_enter: float, p_leave: float) -> np.ndarray:

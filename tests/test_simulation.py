@@ -9,7 +9,7 @@ import pytest
 from mini.constraints import industry_constraint, industry_restrictions, restriction_matrix
 from mini.exposures import standardise
 from mini.regression import cross_sectional_regression, panel_regression, regression_weights
-from mini.simulation import fit_cross_sections, simulate_market
+from mini.simulation import _ar1_filter, _ar1_paths, _standardise_panel, fit_cross_sections, simulate_market
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +286,36 @@ def test_specific_volatility_differs_by_industry_and_drifts():
 def test_bad_optional_features(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simulate_market(**{"n_stocks": 100, "n_periods": 12, **kwargs})
+
+
+def test_ar1_filter_by_hand_and_the_paths_it_makes():
+    # u_0 = e_0, u_t = φ u_{t-1} + √(1 − φ²) e_t with φ = 0.6, √(1 − φ²) = 0.8
+    shocks = np.array([[1.0, -1.0], [2.0, 0.0], [3.0, 0.5]])
+    u = _ar1_filter(shocks, 0.6)
+    assert np.allclose(u[:, 0], [1.0, 0.6 * 1.0 + 0.8 * 2.0, 0.6 * 2.2 + 0.8 * 3.0], rtol=1e-14)
+    assert np.allclose(u[:, 1], [-1.0, -0.6, -0.36 + 0.4], rtol=1e-14)
+    # the characteristics' paths are that filter applied to standard normal draws
+    draws = np.random.default_rng(5).standard_normal((4, 3))
+    assert np.array_equal(_ar1_paths(np.random.default_rng(5), 4, 3, 0.9), _ar1_filter(draws, 0.9))
+
+
+def test_standardise_panel_is_standardise_period_by_period():
+    descriptors = np.array([[1.0, 2.0, 3.0, 6.0], [0.5, -1.0, 4.0, 2.0]])
+    caps = np.array([[0.5, 0.5, 0.0, 0.0], [0.1, 0.2, 0.3, 0.4]])
+    panel = _standardise_panel(descriptors, caps)
+    # first row by hand: cap-weighted centre 1.5, population std √3.5 around the plain mean 3
+    assert np.allclose(panel[0], (descriptors[0] - 1.5) / np.sqrt(3.5), rtol=1e-14)
+    stocks = list("abcd")
+    for t in range(2):
+        one = standardise(pd.Series(descriptors[t], index=stocks), pd.Series(caps[t], index=stocks))
+        assert np.allclose(panel[t], one.to_numpy(), rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "probabilities", [{"crisis_entry": 1.0}, {"crisis_exit": 1.0}, {"crisis_entry": 0.0}]
+)
+def test_transition_probabilities_must_lie_strictly_inside_zero_and_one(probabilities):
+    with pytest.raises(
+        ValueError, match=r"^crisis_multiplier must be >= 1, transition probabilities in \(0, 1\)"
+    ):
+        simulate_market(40, 12, seed=1, **probabilities)
