@@ -13,6 +13,7 @@ from mini.specific_risk import (
     ewma_specific_variance,
     structural_specific_variance,
     structural_specific_variance_for,
+    time_series_specific_risk,
 )
 
 
@@ -200,3 +201,24 @@ def test_blend_confidence_by_hand():
 def test_blend_confidence_rejects_bad_input(robust, options, message):
     with pytest.raises(ValueError, match=message):
         blend_confidence(HISTORY, EQUAL_VOL, robust, **options)
+
+
+def test_time_series_specific_risk_by_hand_with_a_new_listing():
+    # "b" lists in the second period: its statistics use its three periods only
+    residuals = pd.DataFrame(
+        {"a": [0.1, 0.2, -0.1, 0.4], "b": [np.nan, 0.3, 0.0, -0.3]}, index=pd.RangeIndex(4, name="period")
+    )
+    stats = time_series_specific_risk(residuals, half_life=1.0)
+    assert list(stats.columns) == ["ewma vol", "equal vol", "robust vol", "history"]
+    assert list(stats.index) == ["a", "b"] and stats["history"].tolist() == [4, 3]
+    # EWMA with half-life 1 over the available periods: weights 1, 2, 4, 8 (oldest first)
+    a, b = np.array([0.1, 0.2, -0.1, 0.4]), np.array([0.3, 0.0, -0.3])
+    assert stats.loc["a", "ewma vol"] == pytest.approx(np.sqrt((a**2 @ [1, 2, 4, 8]) / 15), rel=1e-14)
+    assert stats.loc["b", "ewma vol"] == pytest.approx(np.sqrt((b**2 @ [2, 4, 8]) / 14), rel=1e-14)
+    # the equal-weighted standard deviation with ddof = 1
+    assert stats.loc["a", "equal vol"] == pytest.approx(np.sqrt(np.sum((a - a.mean()) ** 2) / 3), rel=1e-14)
+    assert stats.loc["b", "equal vol"] == pytest.approx(0.3, rel=1e-14)  # √((0.09 + 0 + 0.09) / 2)
+    # the interquartile range per stock (linear interpolation), over 1.35
+    for stock, values in (("a", a), ("b", b)):
+        q1, q3 = np.quantile(values, [0.25, 0.75])
+        assert stats.loc[stock, "robust vol"] == pytest.approx((q3 - q1) / 1.35, rel=1e-14)
