@@ -162,8 +162,17 @@ def test_streamed_pipeline_equals_the_readable_functions_on_the_whole_panel(stor
         )
         assert np.allclose(result.factor_returns.iloc[t], readable.factor_returns.to_numpy(), atol=1e-13)
         assert np.allclose(result.residuals.iloc[t], readable.residuals.to_numpy(), atol=1e-13)
+        assert result.r2_centred.iloc[t] == pytest.approx(readable.r2_centred, abs=1e-12)
     residuals = result.residuals
-    assert np.allclose(result.specific_var, ewma_specific_variance(residuals, half_life=20), rtol=1e-12)
+    # every output is labelled: periods down, factors or stocks across
+    periods = result.factor_returns.index
+    assert result.r2_centred.name == "R² (centred)" and result.r2_centred.index.equals(periods)
+    assert result.t_stats.index.equals(periods) and list(result.t_stats.columns) == list(shape.factors)
+    assert np.isfinite(result.t_stats.to_numpy(dtype=float)).all()
+    assert residuals.index.equals(periods) and residuals.columns.equals(result.specific_var.index)
+    pd.testing.assert_series_equal(
+        result.specific_var, ewma_specific_variance(residuals, half_life=20), rtol=1e-12
+    )
     forecasts = ewma_variance_forecasts(residuals, half_life=20, warmup=6)
     expected_bias = bias_statistic(residuals.iloc[6:] / np.sqrt(forecasts))
     assert np.allclose(result.specific_bias, expected_bias, rtol=1e-10)
@@ -182,6 +191,9 @@ def test_streaming_does_not_depend_on_the_block_size(stored):
 def test_streaming_rejects_bad_input(stored, tmp_path):
     with pytest.raises(ValueError, match="warm-up"):
         stream_estimation(stored, half_life=20, vol_half_life=10, warmup=0)
+    # the last warm-up allowed leaves two periods to forecast (50 periods stored)
+    with pytest.raises(ValueError, match=r"^warm-up must be between 1 and 48 periods, got 49$"):
+        stream_estimation(stored, half_life=20, vol_half_life=10, warmup=49)
     with pytest.raises(ValueError, match="block size"):
         stream_estimation(stored, half_life=20, vol_half_life=10, warmup=6, block_periods=0)
     with pytest.raises(ValueError, match="no stored panel"):
