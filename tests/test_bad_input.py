@@ -9,8 +9,9 @@ import pytest
 from mini.attribution import carino_link, compound, factor_attribution, information_ratio, menchero_link
 from mini.constraints import industry_constraint, restriction_matrix
 from mini.decomposition import active_weights, block_contributions, decompose_risk, tracking_error
-from mini.evaluation import bias_band, exceedances
+from mini.evaluation import bias_band, exceedances, q_statistic, rolling_bias, standardised_returns
 from mini.exposures import industry_dummies, standardise, winsorise
+from mini.global_model import global_exposures
 from mini.hedging import exposure_hedge, minimum_variance_hedge
 from mini.minimodel import FACTOR_BLOCKS
 from mini.optimisation import exposure_constraints, minimum_tracking_error
@@ -567,3 +568,44 @@ def test_wrong_types_raise_type_error(mm, small_market):
     with pytest.raises(ValueError, match="got list"):
         cross_sectional_regression(mm.exposures, list(mm.returns), mm.regression_weights, mm.restriction)
     assert issubclass(InputTypeError, TypeError) and issubclass(InputTypeError, ValueError)
+
+
+# --- each input is named by its own name in the error it causes -----------------------------
+FOUR = pd.RangeIndex(4, name="period")
+NAN_AT_1 = [0.1, np.nan, 0.3, 0.1]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: standardised_returns(
+                pd.DataFrame({"a": [0.1, 0.2, 0.3, 0.1]}, index=FOUR),
+                pd.DataFrame({"a": NAN_AT_1}, index=FOUR),
+            ),
+            r"^forecast volatilities contains 1 NaN",
+        ),
+        (lambda: rolling_bias(pd.Series(NAN_AT_1, index=FOUR), 2), r"^standardised returns contains 1 NaN"),
+        (
+            lambda: q_statistic(pd.DataFrame({"a": NAN_AT_1}, index=FOUR)),
+            r"^standardised returns contains 1 NaN",
+        ),
+        (
+            lambda: standardise(pd.Series([1.0, 2.0], index=["a", "b"]), pd.Series(0.5, index=["a", "c"])),
+            r"^cap weights does not match the model's stocks: missing stocks \['b'\]",
+        ),
+        (
+            lambda: global_exposures(
+                pd.Series(["US", "UK"], index=["a", "b"]),
+                pd.Series(["TECH", "FIN"], index=["a", "c"]),
+                ["US", "UK"],
+                ["TECH", "FIN"],
+            ),
+            r"^industries does not match the model's stocks: missing stocks \['b'\]",
+        ),
+    ],
+    ids=["forecast-vols", "rolling-bias", "q-statistic", "standardise-caps", "global-industries"],
+)
+def test_each_input_is_named_in_its_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
