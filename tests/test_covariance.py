@@ -22,6 +22,7 @@ from mini.covariance import (
     ewma_variance_forecasts,
     ewma_weights,
     newey_west_covariance,
+    newey_west_covariance_forecasts,
     sample_covariance,
     shrink_covariance,
     simulated_eigen_bias,
@@ -529,3 +530,22 @@ def test_eigenfactor_adjusted_forecasts_refuse_a_scale_that_zeroes_an_eigenvalue
 def test_eigenfactor_adjusted_forecasts_bad_input(forecasts, kwargs, message):
     with pytest.raises(ValueError, match=message):
         eigenfactor_adjusted_forecasts(forecasts, 10, n_simulations=20, **kwargs)
+
+
+def test_newey_west_forecasts_by_hand_with_two_lags():
+    # F_t = [Γ0 + Σ_l (1 − l/(L+1)) (Γl + Γlᵀ)] / (1 − λ^t), Γl = (1 − λ) Σ_{l ≤ s < t} λ^(t−1−s) f_s f_{s−l}ᵀ
+    values = np.array(
+        [[0.01, -0.02], [0.03, 0.01], [-0.02, 0.02], [0.015, -0.01], [0.005, 0.03], [-0.01, 0.0]]
+    )
+    returns = pd.DataFrame(values, columns=["MKT", "VAL"], index=pd.RangeIndex(6, name="period"))
+    lags, warmup, half_life = 2, 3, 2.0
+    lam = 0.5 ** (1 / half_life)
+    got = newey_west_covariance_forecasts(returns, half_life=half_life, lags=lags, warmup=warmup)
+    assert got.shape == (6 - warmup, 2, 2)
+    for t in range(warmup, 6):
+        gammas = [
+            (1 - lam) * sum(lam ** (t - 1 - s) * np.outer(values[s], values[s - lag]) for s in range(lag, t))
+            for lag in range(lags + 1)
+        ]
+        bartlett = sum((1 - lag / (lags + 1)) * (gammas[lag] + gammas[lag].T) for lag in range(1, lags + 1))
+        assert np.allclose(got[t - warmup], (gammas[0] + bartlett) / (1 - lam**t), rtol=1e-12, atol=1e-16)
