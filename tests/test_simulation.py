@@ -9,7 +9,14 @@ import pytest
 from mini.constraints import industry_constraint, industry_restrictions, restriction_matrix
 from mini.exposures import standardise
 from mini.regression import cross_sectional_regression, panel_regression, regression_weights
-from mini.simulation import _ar1_filter, _ar1_paths, _standardise_panel, fit_cross_sections, simulate_market
+from mini.simulation import (
+    _ar1_filter,
+    _ar1_paths,
+    _factor_correlation,
+    _standardise_panel,
+    fit_cross_sections,
+    simulate_market,
+)
 
 
 @pytest.fixture(scope="module")
@@ -319,3 +326,10 @@ def test_transition_probabilities_must_lie_strictly_inside_zero_and_one(probabil
         ValueError, match=r"^crisis_multiplier must be >= 1, transition probabilities in \(0, 1\)"
     ):
         simulate_market(40, 12, seed=1, **probabilities)
+
+
+def test_factor_correlation_is_a_modest_correlation_matrix():
+    corr = _factor_correlation(np.random.default_rng(8), 5)
+    # unit diagonal, symmetric, positive definite, and no entry near ±1
+    assert np.allclose(np.diag(corr), 1.0, rtol=1e-15) and np.allclose(corr, corr.T)
+    assert np.linalg.eigvalsh(corr).min() > 0 and np.abs(corr - np.eye(5)).max() < 0.9
