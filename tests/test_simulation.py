@@ -15,6 +15,7 @@ from mini.simulation import (
     _factor_correlation,
     _standardise_panel,
     fit_cross_sections,
+    simulate_global_market,
     simulate_market,
 )
 
@@ -333,3 +334,19 @@ def test_factor_correlation_is_a_modest_correlation_matrix():
     # unit diagonal, symmetric, positive definite, and no entry near ±1
     assert np.allclose(np.diag(corr), 1.0, rtol=1e-15) and np.allclose(corr, corr.T)
     assert np.linalg.eigvalsh(corr).min() > 0 and np.abs(corr - np.eye(5)).max() < 0.9
+
+
+def test_the_simulators_defaults_are_the_documented_ones():
+    # each default written out: a changed default changes the market every chapter draws
+    market = simulate_market()
+    explicit = simulate_market(
+        500, 120, 8, "monthly", 0, 2.0, 0.03, 0.2, 0.06, 5.0,
+        factor_tail_dof=None, factor_autocorrelation=0.0, specific_crisis_multiplier=1.0,
+        specific_industry_spread=0.0, specific_vol_drift=0.0, beta_dispersion=0.0,
+    )  # fmt: skip
+    assert market.returns.shape == (120, 500) and len(market.industries) == 8
+    pd.testing.assert_frame_equal(market.returns, explicit.returns)
+    pd.testing.assert_series_equal(market.regime, explicit.regime)
+    world = simulate_global_market()
+    pd.testing.assert_frame_equal(world.returns, simulate_global_market(600, 60, 4, 6, 0).returns)
+    assert world.returns.shape == (60, 600)
