@@ -222,3 +222,52 @@ def test_time_series_specific_risk_by_hand_with_a_new_listing():
     for stock, values in (("a", a), ("b", b)):
         q1, q3 = np.quantile(values, [0.25, 0.75])
         assert stats.loc[stock, "robust vol"] == pytest.approx((q3 - q1) / 1.35, rel=1e-14)
+
+
+STOCKS3 = pd.Index(["a", "b", "c"], name="stock")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: ewma_specific_variance(pd.DataFrame({"a": [0.1, np.nan, 0.2]}), half_life=2.0),
+            r"^residuals contains 1 NaN",
+        ),
+        (
+            lambda: blend_specific_variance(
+                pd.Series(0.04, index=STOCKS3),
+                pd.Series(0.05, index=STOCKS3),
+                pd.Series([0.5, np.nan, 1.0], index=STOCKS3),
+            ),
+            r"^confidence contains 1 NaN",
+        ),
+        (
+            lambda: blend_specific_variance(
+                pd.Series(0.04, index=STOCKS3), pd.Series(0.05, index=STOCKS3), 1.5
+            ),
+            r"^blending confidence must lie in \[0, 1\]$",
+        ),
+        (
+            lambda: blend_confidence(
+                pd.Series(100, index=STOCKS3),
+                pd.Series(0.1, index=STOCKS3),
+                pd.Series([0.1, np.nan, 0.1], index=STOCKS3),
+            ),
+            r"^robust volatilities contains 1 NaN",
+        ),
+    ],
+    ids=["ewma-residuals", "blend-confidence-nan", "blend-confidence-range", "robust-vols"],
+)
+def test_specific_risk_inputs_are_named_in_their_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_blend_confidence_accepts_a_one_period_ramp():
+    # γ's length factor clip((h − min_history) / ramp, 0, 1) with a one-period ramp: a step at min_history + 1
+    history = pd.Series([60, 61, 200], index=STOCKS3)
+    vol = pd.Series(0.1, index=STOCKS3)
+    gamma = blend_confidence(history, vol, vol, min_history=60, ramp=1)
+    # equal and robust vols agree (Z = 0), so γ is the length factor alone: 0, 1, 1
+    pd.testing.assert_series_equal(gamma, pd.Series([0.0, 1.0, 1.0], index=STOCKS3, name="confidence"))
