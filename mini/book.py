@@ -76,17 +76,37 @@ def publish(key: str, value: object) -> None:
         from myst_nb import glue
     except ImportError:
         glue = None
+    shown = not os.environ.get(BUILD_FLAG) and _is_figure(value) and _in_ipython()
+    if shown and glue is not None:
+        # Glued and displayed: render the figure to PNG once for both (rendering is the
+        # slow part of a chapter that draws a dozen figures).
+        value = _Rendered(value)
     if glue is not None:
         glue(key, value, display=False)
-    if os.environ.get(BUILD_FLAG) or not _is_figure(value):
-        return
+    if shown:
+        from IPython.display import display
+
+        display(value)
+
+
+def _in_ipython() -> bool:
     try:
         from IPython import get_ipython
-        from IPython.display import display
     except ImportError:
-        return
-    if get_ipython() is not None:
-        display(value)
+        return False
+    return get_ipython() is not None
+
+
+class _Rendered:
+    """A figure formatted once by IPython's display formatters; displays as that bundle."""
+
+    def __init__(self, figure: object) -> None:
+        from IPython.core.formatters import format_display_data
+
+        self.data, self.metadata = format_display_data(figure)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        return self.data, self.metadata
 
 
 def _is_figure(value: object) -> bool:

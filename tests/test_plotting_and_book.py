@@ -341,3 +341,40 @@ def test_every_chart_labels_the_axes_it_is_given():
     colour_bar = heatmap(frame, "t", colorbar_label="correlation").axes[1]
     assert colour_bar.get_ylabel() == "correlation"
     assert panel_bars(frame, "t", ylabel="source").axes[0].get_ylabel() == "source"
+
+
+def test_publish_renders_a_figure_once_for_its_glue_and_its_display(monkeypatch):
+    """In a reader's kernel a published figure is glued and shown: one PNG serves both."""
+    from IPython.core import pylabtools
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from mini.book import BUILD_FLAG, publish
+
+    renders = []
+
+    def counting(*args, **kwargs):
+        renders.append(1)
+        return original(*args, **kwargs)
+
+    # IPython's PNG formatter holds the print_figure it was registered with
+    shell, original = InteractiveShell.instance(), pylabtools.print_figure
+    monkeypatch.setattr(pylabtools, "print_figure", counting)
+    pylabtools.select_figure_formats(shell, {"png"})
+    monkeypatch.delenv(BUILD_FLAG, raising=False)
+    fig = bar_chart(pd.Series({"a": 0.02, "b": -0.01}), "t")
+    try:
+        with capture_output() as captured:
+            publish("fig", fig)
+        glued, shown = captured.outputs
+        assert len(renders) == 1
+        assert glued.data["application/papermill.record/image/png"] == shown.data["image/png"]
+        assert glued.metadata["scrapbook"]["name"] == "fig"
+        # in the book's build the page places the glued figure: it is not shown twice
+        monkeypatch.setenv(BUILD_FLAG, "1")
+        with capture_output() as captured:
+            publish("fig", fig)
+        assert len(captured.outputs) == 1 and len(renders) == 2
+    finally:
+        monkeypatch.undo()
+        pylabtools.select_figure_formats(shell, {"png"})
