@@ -11,6 +11,7 @@ from mini.specific_risk import (
     blend_confidence,
     blend_specific_variance,
     ewma_specific_variance,
+    structural_blend,
     structural_specific_variance,
     structural_specific_variance_for,
     time_series_specific_risk,
@@ -382,3 +383,51 @@ def test_blend_keeps_the_time_series_order_and_names_its_inputs():
 def test_time_series_specific_risk_rejects_bad_residuals_in_full(residuals, message):
     with pytest.raises(ValueError, match=message):
         time_series_specific_risk(residuals, half_life=2.0)
+
+
+# Structural blend on four stocks in two industries (a market column of ones is dropped):
+# a, b (industry A, vol 0.1) and c (industry B, vol 0.2) are fully trusted; d (industry B,
+# time-series vol 0.4) has confidence 0.5.
+BLEND_TS = pd.Series({"a": 0.1, "b": 0.1, "c": 0.2, "d": 0.4})
+BLEND_X = pd.DataFrame(
+    {"MKT": 1.0, "IND_A": [1.0, 1.0, 0.0, 0.0], "IND_B": [0.0, 0.0, 1.0, 1.0]}, index=list("abcd")
+)
+BLEND_CAPS = pd.Series({"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0})
+BLEND_GAMMA = pd.Series({"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.5})
+
+
+def test_structural_blend_by_hand():
+    """The industry dummies fit ln σ exactly on the trusted stocks (κ = 1): d's structural vol is
+    industry B's 0.2, so its blend is 0.5 · 0.4 + 0.5 · 0.2."""
+    got = structural_blend(BLEND_TS, BLEND_X, BLEND_CAPS, BLEND_GAMMA)
+    expected = pd.Series({"a": 0.1, "b": 0.1, "c": 0.2, "d": 0.3}, name="specific vol")
+    pd.testing.assert_series_equal(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"ts": BLEND_TS.where(BLEND_TS > 0.15)}, r"^time-series volatilities contains 2 NaN"),
+        ({"gamma": BLEND_GAMMA.where(BLEND_GAMMA > 0.6)}, r"^confidence contains 1 NaN"),
+        ({"caps": BLEND_CAPS.where(BLEND_CAPS > 1.5)}, r"^caps contains 1 NaN"),
+        ({"x": BLEND_X.assign(SIZE=[0.0, 1.0, np.nan, 0.0])}, r"^exposures contains 1 NaN"),
+        (
+            {"gamma": BLEND_GAMMA.drop("d")},
+            r"^confidence does not match the model's stocks: missing stocks \['d'\]$",
+        ),
+        ({"caps": BLEND_CAPS.drop("d")}, r"^caps does not match the model's stocks: missing stocks \['d'\]$"),
+        ({"x": BLEND_X.drop("d")}, r"^exposures does not match the model's stocks: missing stocks \['d'\]$"),
+        ({"gamma": BLEND_GAMMA.replace(0.5, 1.5)}, r"^confidence must lie in \[0, 1\]$"),
+        ({"gamma": BLEND_GAMMA.replace(0.5, -0.5)}, r"^confidence must lie in \[0, 1\]$"),
+        ({"ts": BLEND_TS.replace(0.4, 0.0)}, r"^time-series volatilities and caps must be positive$"),
+        ({"caps": BLEND_CAPS.replace(4.0, 0.0)}, r"^time-series volatilities and caps must be positive$"),
+        (
+            {"gamma": BLEND_GAMMA.mask(BLEND_GAMMA.index == "c", 0.9)},  # a and b trusted, two dummies to fit
+            r"^only 2 stocks have a fully trusted history, too few to fit 2 structural coefficients$",
+        ),
+    ],
+)
+def test_structural_blend_names_its_bad_input_in_full(change, message):
+    args = {"ts": BLEND_TS, "x": BLEND_X, "caps": BLEND_CAPS, "gamma": BLEND_GAMMA, **change}
+    with pytest.raises(ValueError, match=message):
+        structural_blend(args["ts"], args["x"], args["caps"], args["gamma"])
