@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,3 +130,43 @@ def test_quality_gates_name_the_bad_input(mm, bad, message):
         industry = industry.rename({industry.index[0]: "ENERGY"})
     with pytest.raises(ValueError, match=message):
         quality_gates(mm.risk_model, caps, styles, f, industry)
+
+
+@dataclass(frozen=True)
+class _UncheckedModel:
+    """A model as a pipeline might read it back from storage, before RiskModel's own checks:
+    the gates exist to catch exactly what RiskModel would refuse."""
+
+    exposures: pd.DataFrame
+    factor_cov: pd.DataFrame
+    specific_var: pd.Series
+
+    @property
+    def stocks(self) -> pd.Index:
+        return self.exposures.index
+
+    @property
+    def factors(self) -> pd.Index:
+        return self.exposures.columns
+
+
+def test_singular_covariance_and_a_zero_specific_variance_fail_their_gates():
+    """Smallest eigenvalue exactly 0 fails (the gate is strict); a zero specific variance counts as
+    non-positive; both limits are 0."""
+    stocks = list("ab")
+    x = pd.DataFrame({"MKT": 1.0, "X": 1.0, "STY": [1.0, -1.0]}, index=stocks)
+    # diagonal, so eigvalsh returns the diagonal exactly: smallest eigenvalue 0.0
+    f = pd.DataFrame(np.diag([0.01, 0.0, 0.02]), index=x.columns, columns=x.columns)
+    model = _UncheckedModel(x, f, pd.Series({"a": 0.0, "b": 0.01}))
+    table = quality_gates(
+        model,
+        pd.Series(0.5, index=stocks),
+        ["STY"],
+        pd.Series({"MKT": 0.0, "X": 0.0, "STY": 0.0}),
+        pd.Series({"X": 1.0}),
+        tolerance=0.0,
+    )
+    eigen, specific = "factor covariance: -(smallest eigenvalue)", "non-positive specific variances"
+    assert table.loc[eigen, "value"] == 0.0 and table.loc[specific, "value"] == 1.0
+    assert table.loc[[eigen, specific], "limit"].tolist() == [0.0, 0.0]
+    assert table["passed"].tolist() == [True, True, True, True, False, False]

@@ -110,3 +110,52 @@ VOLS = pd.Series({"MKT": 0.2, "VAL": 0.1})
 def test_factor_covariance_rejects_a_bad_correlation_with_its_exact_message(correlation, message):
     with pytest.raises(ValueError, match=message):
         factor_covariance(VOLS, correlation)
+
+
+F2 = pd.DataFrame([[0.04, 0.01], [0.01, 0.01]], index=FACTORS, columns=FACTORS)
+X3 = pd.DataFrame([[1.0, 0.5], [1.0, -1.0], [1.0, 0.0]], index=list("ABC"), columns=FACTORS)
+D3 = pd.Series({"A": 0.09, "B": 0.04, "C": 0.01})
+
+
+@pytest.mark.parametrize(
+    ("factor_cov", "specific_var", "message"),
+    [
+        (
+            F2.mask(F2 < 0.02, np.nan),  # the three 0.01 entries
+            D3,
+            r"^factor covariance contains 3 NaN or infinite value\(s\)$",
+        ),
+        (
+            F2.rename(index={"VAL": "SMB"}),
+            D3,
+            r"^factor covariance rows does not match the model's factors: "
+            r"missing factors \['VAL'\]; unknown factors \['SMB'\]$",
+        ),
+        (
+            F2.rename(columns={"VAL": "SMB"}),
+            D3,
+            r"^factor covariance columns does not match the model's factors: "
+            r"missing factors \['VAL'\]; unknown factors \['SMB'\]$",
+        ),
+        (F2, D3.mask(D3.index == "B", 0.0), r"^specific variances must be positive; not so for \['B'\]$"),
+    ],
+    ids=["nan-factor-cov", "factor-cov-rows", "factor-cov-columns", "zero-specific-variance"],
+)
+def test_risk_model_names_the_bad_input_in_full(factor_cov, specific_var, message):
+    """Each constructor check names its input (and the factors it expected) in the whole message."""
+    with pytest.raises(ValueError, match=message):
+        RiskModel(X3, factor_cov, specific_var)
+
+
+def test_solve_and_covariance_times_name_their_vector_in_full():
+    """solve checks its argument as "vector", covariance_times as "weights" (aligned_weights' default)."""
+    model = _model()
+    missing = r" does not match the model's stocks: missing stocks \['C'\]$"
+    with pytest.raises(ValueError, match=r"^vector" + missing):
+        model.solve(pd.Series({"A": 1.0, "B": 0.5}))
+    with pytest.raises(ValueError, match=r"^vector contains 1 NaN or infinite value\(s\)$"):
+        model.solve(pd.Series({"A": 1.0, "B": np.nan, "C": 0.0}))
+    with pytest.raises(ValueError, match=r"^weights" + missing):
+        model.covariance_times(pd.Series({"A": 1.0, "B": 0.5}))
+    with pytest.raises(ValueError, match=r"^weights" + missing):
+        model.aligned_weights(pd.Series({"A": 1.0, "B": 0.5}))

@@ -11,6 +11,7 @@ from mini.specific_risk import (
     blend_confidence,
     blend_specific_variance,
     ewma_specific_variance,
+    structural_blend,
     structural_specific_variance,
     structural_specific_variance_for,
     time_series_specific_risk,
@@ -271,3 +272,162 @@ def test_blend_confidence_accepts_a_one_period_ramp():
     gamma = blend_confidence(history, vol, vol, min_history=60, ramp=1)
     # equal and robust vols agree (Z = 0), so γ is the length factor alone: 0, 1, 1
     pd.testing.assert_series_equal(gamma, pd.Series([0.0, 1.0, 1.0], index=STOCKS3, name="confidence"))
+
+
+def test_ewma_specific_variance_needs_two_periods_and_accepts_two():
+    """The minimum is two periods: one is rejected with the full message, two give Σ w e² by hand."""
+    with pytest.raises(ValueError, match=r"^need at least two periods of residuals, got 1$"):
+        ewma_specific_variance(pd.DataFrame({"a": [0.1]}), half_life=1.0)
+    got = ewma_specific_variance(pd.DataFrame({"a": [0.1, 0.2]}), half_life=1.0)
+    assert got.name == "specific variance"
+    assert got["a"] == pytest.approx((0.01 + 2 * 0.04) / 3, rel=1e-14)  # weights 1/3, 2/3
+
+
+# Two groups of stocks (vols 0.1 and 0.2), characteristics listed in another row order
+# than the variances, so any step that forgets to align them by label fits the wrong rows.
+STRUCT_VAR = pd.Series({"a": 0.01, "b": 0.04, "c": 0.01, "d": 0.04})
+STRUCT_Z = pd.DataFrame({"const": 1.0, "big": [0.0, 0.0, 1.0, 1.0]}, index=list("dbca"))
+
+
+def test_structural_model_aligns_characteristics_by_label():
+    """Rows of Z in another order: the fit is still exact and the result follows the variances' order."""
+    fitted = structural_specific_variance(STRUCT_VAR, STRUCT_Z)
+    expected = pd.Series(STRUCT_VAR.to_numpy(), index=STRUCT_VAR.index, name="structural specific variance")
+    pd.testing.assert_series_equal(fitted, expected, rtol=1e-12)
+    covered = pd.DataFrame({"big": [0.5], "const": [1.0]}, index=["e"])
+    halfway = structural_specific_variance_for(covered, STRUCT_VAR, STRUCT_Z)
+    assert halfway.name == "structural specific variance"
+    assert halfway["e"] == pytest.approx(0.1 * 0.2, rel=1e-12)  # exp(2 * mean of ln 0.1 and ln 0.2)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: structural_specific_variance(STRUCT_VAR, STRUCT_Z.drop("c")),
+            r"^characteristics does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+        (
+            lambda: structural_specific_variance(STRUCT_VAR, STRUCT_Z, weights=STRUCT_VAR.drop("b")),
+            r"^weights does not match the model's stocks: missing stocks \['b'\]$",
+        ),
+        (
+            lambda: structural_specific_variance_for(
+                pd.DataFrame({"const": [1.0], "big": [np.nan]}, index=["e"]), STRUCT_VAR, STRUCT_Z
+            ),
+            r"^covered characteristics contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            lambda: structural_specific_variance_for(
+                pd.DataFrame({"const": [1.0]}, index=["e"]), STRUCT_VAR, STRUCT_Z
+            ),
+            r"^covered characteristics does not match the model's characteristics: "
+            r"missing characteristics \['big'\]$",
+        ),
+    ],
+    ids=["characteristics-labels", "weights-labels", "covered-nan", "covered-columns"],
+)
+def test_structural_model_names_its_inputs_in_full(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_structural_model_lists_at_most_five_non_positive_weights():
+    """Six stocks with non-positive weights: the message names the first five only."""
+    stocks = list("abcdefg")
+    variance = pd.Series(0.01, index=stocks)
+    z = pd.DataFrame({"const": 1.0}, index=stocks)
+    weights = pd.Series([0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 1.0], index=stocks)
+    with pytest.raises(
+        ValueError, match=r"^weights must be positive; not so for \['a', 'b', 'c', 'd', 'e'\]$"
+    ):
+        structural_specific_variance(variance, z, weights=weights)
+
+
+def test_blend_keeps_the_time_series_order_and_names_its_inputs():
+    """Inputs in three different label orders: aligned by label, returned in the time series' order."""
+    ts = pd.Series({"b": 0.01, "a": 0.04})
+    structural = pd.Series({"a": 0.02, "b": 0.03})
+    blended = blend_specific_variance(ts, structural, pd.Series({"a": 0.25, "b": 1.0}))
+    expected = pd.Series({"b": 0.01, "a": 0.25 * 0.04 + 0.75 * 0.02}, name="specific variance")
+    pd.testing.assert_series_equal(blended, expected, rtol=1e-14)
+    with pytest.raises(ValueError, match=r"^time-series variances contains 1 NaN or infinite value\(s\)$"):
+        blend_specific_variance(ts.where(ts > 0.02), structural, 0.5)
+    with pytest.raises(ValueError, match=r"^structural variances contains 1 NaN or infinite value\(s\)$"):
+        blend_specific_variance(ts, structural.where(structural > 0.025), 0.5)
+    with pytest.raises(
+        ValueError, match=r"^structural variances does not match the model's stocks: missing stocks \['b'\]$"
+    ):
+        blend_specific_variance(ts, structural.drop("b"), 0.5)
+
+
+@pytest.mark.parametrize(
+    ("residuals", "message"),
+    [
+        (np.zeros((4, 2)), r"^residuals must be a DataFrame of periods × stocks$"),
+        (pd.DataFrame({"a": [0.1, np.inf, 0.2, 0.0]}), r"^residuals contain infinite values$"),
+        # histories 2 (too short) and 3 (just enough): only the first is named
+        (
+            pd.DataFrame({"a": [np.nan, np.nan, 0.1, 0.2], "b": [np.nan, 0.1, 0.2, 0.3]}),
+            r"^need at least three periods of residuals for every stock; not so for \['a'\]$",
+        ),
+        # six short histories: the first five are named
+        (
+            pd.DataFrame({s: [np.nan, np.nan, 0.1, 0.2] for s in "uvwxyz"}),
+            r"^need at least three periods of residuals for every stock; "
+            r"not so for \['u', 'v', 'w', 'x', 'y'\]$",
+        ),
+    ],
+    ids=["not-a-frame", "infinite", "history-boundary", "at-most-five-named"],
+)
+def test_time_series_specific_risk_rejects_bad_residuals_in_full(residuals, message):
+    with pytest.raises(ValueError, match=message):
+        time_series_specific_risk(residuals, half_life=2.0)
+
+
+# Structural blend on four stocks in two industries (a market column of ones is dropped):
+# a, b (industry A, vol 0.1) and c (industry B, vol 0.2) are fully trusted; d (industry B,
+# time-series vol 0.4) has confidence 0.5.
+BLEND_TS = pd.Series({"a": 0.1, "b": 0.1, "c": 0.2, "d": 0.4})
+BLEND_X = pd.DataFrame(
+    {"MKT": 1.0, "IND_A": [1.0, 1.0, 0.0, 0.0], "IND_B": [0.0, 0.0, 1.0, 1.0]}, index=list("abcd")
+)
+BLEND_CAPS = pd.Series({"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0})
+BLEND_GAMMA = pd.Series({"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.5})
+
+
+def test_structural_blend_by_hand():
+    """The industry dummies fit ln σ exactly on the trusted stocks (κ = 1): d's structural vol is
+    industry B's 0.2, so its blend is 0.5 · 0.4 + 0.5 · 0.2."""
+    got = structural_blend(BLEND_TS, BLEND_X, BLEND_CAPS, BLEND_GAMMA)
+    expected = pd.Series({"a": 0.1, "b": 0.1, "c": 0.2, "d": 0.3}, name="specific vol")
+    pd.testing.assert_series_equal(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"ts": BLEND_TS.where(BLEND_TS > 0.15)}, r"^time-series volatilities contains 2 NaN"),
+        ({"gamma": BLEND_GAMMA.where(BLEND_GAMMA > 0.6)}, r"^confidence contains 1 NaN"),
+        ({"caps": BLEND_CAPS.where(BLEND_CAPS > 1.5)}, r"^caps contains 1 NaN"),
+        ({"x": BLEND_X.assign(SIZE=[0.0, 1.0, np.nan, 0.0])}, r"^exposures contains 1 NaN"),
+        (
+            {"gamma": BLEND_GAMMA.drop("d")},
+            r"^confidence does not match the model's stocks: missing stocks \['d'\]$",
+        ),
+        ({"caps": BLEND_CAPS.drop("d")}, r"^caps does not match the model's stocks: missing stocks \['d'\]$"),
+        ({"x": BLEND_X.drop("d")}, r"^exposures does not match the model's stocks: missing stocks \['d'\]$"),
+        ({"gamma": BLEND_GAMMA.replace(0.5, 1.5)}, r"^confidence must lie in \[0, 1\]$"),
+        ({"gamma": BLEND_GAMMA.replace(0.5, -0.5)}, r"^confidence must lie in \[0, 1\]$"),
+        ({"ts": BLEND_TS.replace(0.4, 0.0)}, r"^time-series volatilities and caps must be positive$"),
+        ({"caps": BLEND_CAPS.replace(4.0, 0.0)}, r"^time-series volatilities and caps must be positive$"),
+        (
+            {"gamma": BLEND_GAMMA.mask(BLEND_GAMMA.index == "c", 0.9)},  # a and b trusted, two dummies to fit
+            r"^only 2 stocks have a fully trusted history, too few to fit 2 structural coefficients$",
+        ),
+    ],
+)
+def test_structural_blend_names_its_bad_input_in_full(change, message):
+    args = {"ts": BLEND_TS, "x": BLEND_X, "caps": BLEND_CAPS, "gamma": BLEND_GAMMA, **change}
+    with pytest.raises(ValueError, match=message):
+        structural_blend(args["ts"], args["x"], args["caps"], args["gamma"])
