@@ -478,3 +478,102 @@ def test_risk_aversion_breakpoints_when_a_limit_binds_from_the_start(stock, side
         ValueError, match=r"^the limits already bind for a very large risk aversion: no breakpoint to find$"
     ):
         risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, ONE, bounds["lower"], bounds["upper"])
+
+
+# --- inputs named in their errors, labels on the results -------------------------------------
+ZERO = pd.Series({"budget": 0.0})
+NO_LIMIT = pd.Series(np.inf, index=STOCKS3)
+
+
+def test_exposure_constraints_name_the_exposures_and_label_the_targets():
+    """NaN exposures are named in the error; the right-hand side is the Series "target"."""
+    x = pd.DataFrame({"MKT": 1.0, "VAL": [1.0, np.nan, 0.5]}, index=STOCKS3)
+    with pytest.raises(ValueError, match=r"^exposures contains 1 NaN or infinite value\(s\)$"):
+        exposure_constraints(x, {"VAL": 0.0})
+    assert exposure_constraints(x.fillna(0.0), {"VAL": 0.0})[1].name == "target"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("nan constraint", r"^constraints contains 1 NaN or infinite value\(s\)$"),
+        (
+            "constraint columns",
+            r"^constraint columns does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+        ("targets", r"^targets does not match the model's constraints: unknown constraints \['other'\]$"),
+        ("not positive definite", r"^covariance is not positive definite \(smallest eigenvalue -0.04\)$"),
+        (
+            "dependent",
+            r"^the constraints are linearly dependent: some are redundant or contradict each other$",
+        ),
+        ("alpha", r"^alpha does not match the model's stocks: missing stocks \['c'\]$"),
+    ],
+)
+def test_optimiser_inputs_named_in_their_errors(change, message):
+    """Each check of Σ, A, b and α names its input (and the labels) in full."""
+    sigma, rows, targets, alpha = SIGMA3, BUDGET1, ONE, pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    if change == "nan constraint":
+        rows = rows.replace(1.0, np.nan).fillna({"a": 1.0, "c": 1.0})
+    elif change == "constraint columns":
+        rows = rows.drop(columns="c")
+    elif change == "targets":
+        targets = pd.Series({"budget": 1.0, "other": 0.0})
+    elif change == "not positive definite":
+        sigma = -SIGMA3  # eigenvalues -0.01, -0.02, -0.04: the smallest is -0.04
+    elif change == "dependent":
+        rows = pd.concat([rows, rows.rename(index={"budget": "again"})])
+        targets = pd.Series({"budget": 1.0, "again": 1.0})
+    else:
+        alpha = alpha.drop("c")
+    with pytest.raises(ValueError, match=message):
+        mean_variance(sigma, alpha, rows, targets, 1.0)
+
+
+def test_feasible_start_may_need_negative_weights():
+    """The linear programme honours the given limits, including negative ones (not linprog's w >= 0)."""
+    # w1 + w2 + w3 = -1 with w1 <= -0.5: the least-norm point (-1/3 each) breaks w1's limit
+    a, b = np.ones((1, 3)), np.array([-1.0])
+    lo, hi = np.full(3, -1.0), np.array([-0.5, 1.0, 1.0])
+    w = _feasible_start(a, b, lo, hi)
+    assert np.isclose(w.sum(), -1.0, atol=1e-12) and np.all((lo <= w) & (w <= hi))
+
+
+def test_limits_that_cannot_all_be_met_say_so_in_full():
+    """Long-only weights cannot sum to -1: the error says why, in full."""
+    with pytest.raises(
+        ValueError, match=r"^the constraints and bounds cannot all be met: no weights satisfy them together$"
+    ):
+        minimum_tracking_error_bounded(
+            SIGMA3, BUDGET1, pd.Series({"budget": -1.0}), pd.Series(0.0, index=STOCKS3), NO_LIMIT
+        )
+
+
+def test_bounded_mean_variance_is_labelled_weight():
+    """The bounded mean-variance weights carry the name "weight", like the unbounded ones."""
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    w = mean_variance_bounded(SIGMA3, alpha, BUDGET1, ONE, 1.0, -NO_LIMIT, NO_LIMIT)
+    assert w.name == "weight" and list(w.index) == STOCKS3
+
+
+def test_risk_aversion_breakpoints_when_a_stock_never_moves():
+    """A stock whose alpha equals the budget multiplier stays at w_b for every λ: NaN, not 0."""
+    # equal variances: ν is the mean alpha, 0, so u_b = (α_b − ν) / (2s) = 0 and b never moves
+    sigma = pd.DataFrame(0.02 * np.eye(3), index=STOCKS3, columns=STOCKS3)
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    lower, upper = pd.Series(-0.5, index=STOCKS3), pd.Series(0.5, index=STOCKS3)
+    table = risk_aversion_breakpoints(sigma, alpha, BUDGET1, ZERO, lower, upper)
+    assert table.loc["b"].isna().all()
+    # a: w = u_a / λ with u_a = 0.1 / 0.04 = 2.5 reaches 0.5 at λ = 5; c reaches -0.5 there too
+    assert table.loc["a", "upper limit reached at λ"] == pytest.approx(5.0, rel=1e-12)
+    assert table.loc["c", "lower limit reached at λ"] == pytest.approx(5.0, rel=1e-12)
+
+
+def test_single_thread_limits_blas_to_one_thread():
+    """The cost optimiser's context caps BLAS at one thread, whatever it was before."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from mini.optimisation import _single_thread
+
+    with threadpool_limits(limits=2, user_api="blas"), _single_thread():
+        assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
