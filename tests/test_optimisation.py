@@ -18,6 +18,7 @@ from mini.optimisation import (
     exposure_constraints,
     mean_variance,
     mean_variance_bounded,
+    mean_variance_diagonal,
     mean_variance_panel,
     minimum_tracking_error,
     minimum_tracking_error_bounded,
@@ -577,3 +578,96 @@ def test_single_thread_limits_blas_to_one_thread():
 
     with threadpool_limits(limits=2, user_api="blas"), _single_thread():
         assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
+
+
+# --- the diagonal (residual-risk) optimiser, many periods at once ----------------------------
+PERIODS2 = ["p1", "p2"]
+DIAG_ALPHA = pd.DataFrame([[0.1, 0.0, -0.1]] * 2, index=PERIODS2, columns=STOCKS3)
+DIAG_VAR = pd.Series({"a": 0.01, "b": 0.02, "c": 0.04})
+
+
+def diagonal_limits(value: float) -> pd.DataFrame:
+    return pd.DataFrame(value, index=PERIODS2, columns=STOCKS3)
+
+
+def test_mean_variance_diagonal_by_hand_with_inputs_in_another_order():
+    """w_i = clip((α_i − ν) / (2λω_i²)), solved by hand, with variances and limits given shuffled."""
+    upper = diagonal_limits(np.inf)
+    upper.loc["p2", "a"] = 1.0  # binds in the second period only
+    w = mean_variance_diagonal(
+        DIAG_ALPHA,
+        DIAG_VAR[["c", "a", "b"]],
+        2.0,
+        lower=diagonal_limits(-np.inf).loc[["p2", "p1"], ["b", "c", "a"]],
+        upper=upper.loc[["p2", "p1"], ["c", "b", "a"]],
+    )
+    # p1: ν = Σ(α/s) / Σ(1/s) = 7.5 / 175, w = (α − ν) / (4s)
+    nu = 7.5 / 175
+    s = DIAG_VAR.to_numpy()
+    assert np.allclose(w.loc["p1"], (DIAG_ALPHA.loc["p1"].to_numpy() - nu) / (4 * s), rtol=1e-12)
+    # p2: a held at 1; −ν/0.08 + (−0.1 − ν)/0.16 = −1 gives ν = 0.02, so b = −0.25, c = −0.75
+    assert np.allclose(w.loc["p2"], [1.0, -0.25, -0.75], rtol=1e-12)
+    assert list(w.index) == PERIODS2 and list(w.columns) == STOCKS3
+
+
+def test_mean_variance_diagonal_limits_at_zero_are_allowed():
+    """A lower limit of 0, an upper limit of 0 and an upper limit below 1 all allow a zero position."""
+    lower, upper = diagonal_limits(-np.inf), diagonal_limits(np.inf)
+    lower["a"], upper["c"], upper["b"] = 0.0, 0.0, 0.5  # none binds: a > 0, b and c < 0
+    bounded = mean_variance_diagonal(DIAG_ALPHA, DIAG_VAR, 2.0, lower, upper)
+    pd.testing.assert_frame_equal(bounded, mean_variance_diagonal(DIAG_ALPHA, DIAG_VAR, 2.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"alpha": DIAG_ALPHA.replace(0.0, np.nan)}, r"^alpha contains 2 NaN or infinite value\(s\)$"),
+        (
+            {"residual_var": DIAG_VAR.replace(0.02, np.nan)},
+            r"^residual variance contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            {"residual_var": DIAG_VAR.drop("c")},
+            r"^residual variance does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+        ({"residual_var": DIAG_VAR.replace(0.02, 0.0)}, r"^residual variances must be positive$"),
+        ({"lower": -0.1}, r"^lower limits must be a DataFrame of periods × stocks$"),
+        (
+            {"lower": diagonal_limits(-1.0).drop("p2")},
+            r"^lower limits does not match the model's periods: missing periods \['p2'\]$",
+        ),
+        (
+            {"upper": diagonal_limits(1.0).drop(columns="b")},
+            r"^upper limits does not match the model's stocks: missing stocks \['b'\]$",
+        ),
+        (
+            {"upper": diagonal_limits(1.0).drop("p1")},
+            r"^upper limits does not match the model's periods: missing periods \['p1'\]$",
+        ),
+        (
+            {"lower": diagonal_limits(-1.0).drop(columns="a")},
+            r"^lower limits does not match the model's stocks: missing stocks \['a'\]$",
+        ),
+        (
+            {"upper": diagonal_limits(1.0).replace(1.0, np.nan)},
+            r"^upper limits contain NaN; use -inf or \+inf for 'no limit'$",
+        ),
+        (
+            {"lower": diagonal_limits(-1.0).replace(-1.0, np.nan)},
+            r"^lower limits contain NaN; use -inf or \+inf for 'no limit'$",
+        ),
+        (
+            {"lower": diagonal_limits(0.1)},
+            r"^every limit must allow a zero position \(lower <= 0 <= upper\)$",
+        ),
+        (
+            {"upper": diagonal_limits(-0.1)},
+            r"^every limit must allow a zero position \(lower <= 0 <= upper\)$",
+        ),
+    ],
+)
+def test_mean_variance_diagonal_names_the_bad_input(change, message):
+    """Each input and limit of the diagonal optimiser is named in full in its error."""
+    args = {"alpha": DIAG_ALPHA, "residual_var": DIAG_VAR, "risk_aversion": 2.0} | change
+    with pytest.raises(ValueError, match=message):
+        mean_variance_diagonal(**args)
