@@ -103,3 +103,35 @@ def test_sum_to_zero_constraints_labels_and_messages():
         sum_to_zero_constraints({"countries": pd.Series({"US": 0.6, "FR": 0.4})}, factors)
     with pytest.raises(ValueError, match=r"^no groups given: nothing to constrain$"):
         sum_to_zero_constraints({}, factors)
+
+
+def test_industry_restrictions_allow_an_empty_industry_that_is_not_eliminated():
+    """Only the last (eliminated) industry needs weight: zeros elsewhere give zero loadings."""
+    # six factors, industries at 1..4; the second and third industries are empty
+    stacked = industry_restrictions(np.array([[0.4, 0.0, 0.0, 0.6]]), [1, 2, 3, 4], n_factors=6)
+    # f_4 = −(0.4 f_1 + 0 f_2 + 0 f_3) / 0.6
+    assert np.allclose(stacked[0, 4], [0, -0.4 / 0.6, 0, 0, 0], rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "weights, columns, message",
+    [
+        (
+            np.array([[0.5, np.nan, 0.2]]),
+            [1, 2, 3],
+            r"^industry weights contains 1 NaN or infinite value\(s\)$",
+        ),
+        (np.array([0.5, 0.3, 0.2]), [1, 2, 3], r"^industry weights must be 2-dimensional, got shape \(3,\)$"),
+        (np.array([[0.5, 0.5]]), [1, 2, 3], r"^industry weights have 2 columns for 3 industry factors$"),
+        (
+            np.array([[0.5, 0.5, 0.0]]),
+            [1, 2, 3],
+            r"^the eliminated \(last\) industry has zero weight in some period, "
+            r"so the constraint cannot be solved for it$",
+        ),
+    ],
+)
+def test_industry_restrictions_name_the_bad_input(weights, columns, message):
+    """Bad industry weights are named in full; a last industry of weight exactly 0 is refused."""
+    with pytest.raises(ValueError, match=message):
+        industry_restrictions(weights, columns, n_factors=5)
