@@ -435,3 +435,15 @@ def test_brinson_fachler_table_layout():
 def test_brinson_fachler_names_the_bad_input(wp, wb, r, sectors, message):
     with pytest.raises(ValueError, match=message):
         brinson_fachler(wp, wb, r, sectors)
+
+
+def test_brinson_fachler_lists_sectors_in_the_portfolio_order_whatever_the_order_of_the_other_inputs():
+    """Benchmark weights, returns and sectors are matched to the portfolio's stocks by label, so
+    the table's sectors come in order of first appearance among the portfolio's stocks."""
+    order = ["c", "a", "b"]  # c is in sector Y, so Y comes first
+    wp = BF_WP[order]
+    table = brinson_fachler(wp, BF_WB, BF_R, BF_SECTORS)
+    assert list(table.index) == ["Y", "X"]
+    aligned = brinson_fachler(wp, BF_WB[order], BF_R[order], BF_SECTORS[order])
+    pd.testing.assert_frame_equal(table, aligned)
+    pd.testing.assert_frame_equal(table.loc[["X", "Y"]], brinson_fachler(BF_WP, BF_WB, BF_R, BF_SECTORS))
