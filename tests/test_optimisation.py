@@ -671,3 +671,11 @@ def test_mean_variance_diagonal_names_the_bad_input(change, message):
     args = {"alpha": DIAG_ALPHA, "residual_var": DIAG_VAR, "risk_aversion": 2.0} | change
     with pytest.raises(ValueError, match=message):
         mean_variance_diagonal(**args)
+
+
+def test_closed_form_and_bounded_results_are_labelled():
+    """mean_variance gives "weight"; minimum_tracking_error_bounded gives "active weight"."""
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    assert mean_variance(SIGMA3, alpha, BUDGET1, ONE, 1.0).name == "weight"
+    bounded = minimum_tracking_error_bounded(SIGMA3, BUDGET1, ONE, -NO_LIMIT, NO_LIMIT)
+    assert bounded.name == "active weight" and list(bounded.index) == STOCKS3
