@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from support import SETTINGS, seeds
 
 from mini.attribution import (
+    _log_ratio,
     annualised_return,
     brinson_fachler,
     carino_link,
@@ -447,3 +448,11 @@ def test_brinson_fachler_lists_sectors_in_the_portfolio_order_whatever_the_order
     aligned = brinson_fachler(wp, BF_WB[order], BF_R[order], BF_SECTORS[order])
     pd.testing.assert_frame_equal(table, aligned)
     pd.testing.assert_frame_equal(table.loc[["X", "Y"]], brinson_fachler(BF_WP, BF_WB, BF_R, BF_SECTORS))
+
+
+@pytest.mark.filterwarnings("error")
+def test_carino_coefficient_at_equal_returns_takes_its_limit_without_dividing_by_zero():
+    """Where r_P = r_B the coefficient is its limit 1/(1 + r), reached with no 0/0 on the way."""
+    coefficient = _log_ratio(np.array([0.05, 0.10]), np.array([0.05, 0.02]))
+    assert coefficient[0] == pytest.approx(1 / 1.05, rel=1e-15)
+    assert coefficient[1] == pytest.approx((np.log(1.10) - np.log(1.02)) / 0.08, rel=1e-12)
