@@ -557,12 +557,14 @@ def test_bounded_mean_variance_is_labelled_weight():
     assert w.name == "weight" and list(w.index) == STOCKS3
 
 
+@pytest.mark.filterwarnings("error")
 def test_risk_aversion_breakpoints_when_a_stock_never_moves():
-    """A stock whose alpha equals the budget multiplier stays at w_b for every λ: NaN, not 0."""
+    """A stock whose alpha equals the budget multiplier stays at w_b for every λ: NaN, not 0,
+    even with a limit at w_b itself (0 / 0, computed without a warning)."""
     # equal variances: ν is the mean alpha, 0, so u_b = (α_b − ν) / (2s) = 0 and b never moves
     sigma = pd.DataFrame(0.02 * np.eye(3), index=STOCKS3, columns=STOCKS3)
     alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
-    lower, upper = pd.Series(-0.5, index=STOCKS3), pd.Series(0.5, index=STOCKS3)
+    lower, upper = pd.Series({"a": -0.5, "b": 0.0, "c": -0.5}), pd.Series(0.5, index=STOCKS3)
     table = risk_aversion_breakpoints(sigma, alpha, BUDGET1, ZERO, lower, upper)
     assert table.loc["b"].isna().all()
     # a: w = u_a / λ with u_a = 0.1 / 0.04 = 2.5 reaches 0.5 at λ = 5; c reaches -0.5 there too
