@@ -118,3 +118,96 @@ def test_bad_input():
     singular.loc["A0"] = singular.loc["A1"]
     with pytest.raises(ValueError, match="not positive definite"):
         minimum_variance_weights(singular)
+
+
+# --- inputs named in full, the smallest windows, the rolling hedge by hand ---------------------
+COV2 = pd.DataFrame([[0.04, 0.01], [0.01, 0.09]], index=["x", "y"], columns=["x", "y"])
+
+
+@pytest.mark.parametrize(
+    "covariance, message",
+    [
+        (COV2.replace(0.09, np.nan), r"^covariance contains 1 NaN or infinite value\(s\)$"),
+        (
+            COV2.rename(columns={"y": "z"}),
+            r"^covariance columns does not match the model's assets: missing assets \['y'\]; "
+            r"unknown assets \['z'\]$",
+        ),
+        (
+            pd.DataFrame([[0.04, 0.01], [0.02, 0.09]], index=["x", "y"], columns=["x", "y"]),
+            r"^covariance is not symmetric$",
+        ),
+        (
+            pd.DataFrame([[1.0, 2.0], [2.0, 1.0]], index=["x", "y"], columns=["x", "y"]),
+            r"^covariance is not positive definite \(smallest eigenvalue -1\)$",  # eigenvalues -1 and 3
+        ),
+    ],
+)
+def test_minimum_variance_weights_name_the_bad_covariance(covariance, message):
+    """Each check of the covariance names it (and its labels) in full."""
+    with pytest.raises(ValueError, match=message):
+        minimum_variance_weights(covariance)
+
+
+def test_minimum_variance_weights_by_hand():
+    """Σ⁻¹1 / 1ᵀΣ⁻¹1 for a 2 × 2 Σ: Σ⁻¹1 ∝ (0.09 − 0.01, 0.04 − 0.01) = (0.08, 0.03)."""
+    w = minimum_variance_weights(COV2)
+    assert np.allclose(w, [8 / 11, 3 / 11], rtol=1e-13)
+    assert w.name == "weight" and list(w.index) == ["x", "y"]
+
+
+def test_smallest_window_and_hold_are_allowed_and_a_window_as_long_as_the_data_is_not():
+    """A 2-period window held 1 period is the least allowed; a window of all periods leaves none."""
+    returns = _returns(9, periods=5, assets=2)
+    realised = minimum_variance_backtest(
+        returns, {"s": lambda p: p.cov() + 0.01 * np.eye(2)}, window=2, hold=1
+    )
+    assert realised.index.equals(returns.index[2:])
+    with pytest.raises(ValueError, match=r"^5 periods leave nothing to test after a 5-period window$"):
+        minimum_variance_backtest(returns, {"s": lambda p: p.cov()}, window=5, hold=1)
+
+
+def test_backtests_name_their_bad_input():
+    """Returns, portfolio and instrument returns are named in their errors, in full."""
+    returns = _returns(10, periods=30, assets=2)
+    estimators = {"s": lambda p: p.cov()}
+    with pytest.raises(ValueError, match=r"^returns contains 1 NaN or infinite value\(s\)$"):
+        minimum_variance_backtest(returns.replace(returns.iloc[3, 1], np.nan), estimators, window=10, hold=5)
+    with pytest.raises(ValueError, match=r"^give at least one covariance estimator$"):
+        minimum_variance_backtest(returns, {}, window=10, hold=5)
+    portfolio, instruments = returns["A0"], returns[["A1"]]
+    with pytest.raises(ValueError, match=r"^portfolio returns contains 1 NaN or infinite value\(s\)$"):
+        hedge_backtest(
+            portfolio.replace(portfolio.iloc[4], np.nan), instruments, {"h": ["A1"]}, window=10, hold=5
+        )
+    with pytest.raises(ValueError, match=r"^instrument returns contains 1 NaN or infinite value\(s\)$"):
+        hedge_backtest(
+            portfolio, instruments.replace(instruments.iloc[4, 0], np.inf), {"h": ["A1"]}, window=10, hold=5
+        )
+    with pytest.raises(
+        ValueError, match=r"^portfolio and instrument returns must cover the same periods, in the same order$"
+    ):
+        hedge_backtest(portfolio.iloc[::-1], instruments, {"h": ["A1"]}, window=10, hold=5)
+
+
+def test_minimum_variance_backtest_aligns_the_estimators_labels():
+    """An estimator may return its covariance in another order: weights are matched by label."""
+    returns = _returns(11, periods=40, assets=3)
+    in_order = minimum_variance_backtest(returns, {"s": lambda p: p.cov()}, window=20, hold=10)
+    reversed_ = minimum_variance_backtest(
+        returns, {"s": lambda p: p.cov().iloc[::-1, ::-1]}, window=20, hold=10
+    )
+    pd.testing.assert_frame_equal(in_order, reversed_, rtol=1e-12)
+
+
+def test_hedge_backtest_uses_a_rolling_window_by_hand():
+    """Each hedge is the OLS slope on the trailing window only (numpy.polyfit), held for the next periods."""
+    returns = _returns(12, periods=10, assets=2)
+    portfolio, instrument = returns["A0"], returns["A1"]
+    hedged = hedge_backtest(portfolio, returns[["A1"]], {"h": ["A1"]}, window=4, hold=3)
+    expected = []
+    for start in (4, 7):  # rebalancing dates: range(4, 10, 3)
+        slope = np.polyfit(instrument.iloc[start - 4 : start], portfolio.iloc[start - 4 : start], 1)[0]
+        future = slice(start, start + 3)
+        expected.extend(portfolio.iloc[future] - slope * instrument.iloc[future])
+    np.testing.assert_allclose(hedged["h"], expected, rtol=1e-10)

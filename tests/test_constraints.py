@@ -11,6 +11,7 @@ from mini.constraints import (
     industry_constraint,
     industry_restrictions,
     restriction_matrix,
+    sum_to_zero_constraints,
 )
 
 FACTORS = ["MKT", "X", "Y", "Z"]
@@ -71,3 +72,66 @@ R_BY_HAND = pd.DataFrame(
 def test_apply_restriction_names_the_bad_input(restriction, free_returns, message):
     with pytest.raises(ValueError, match=message):
         apply_restriction(restriction, pd.Series(free_returns))
+
+
+def test_unknown_industry_named_in_full():
+    """An industry weight for a factor that is not in the model is named, with the known factors."""
+    with pytest.raises(ValueError, match=r"^unknown factor \['ZZZ'\]; known factors are \['A', 'B'\]$"):
+        industry_constraint(pd.Series({"A": 0.5, "ZZZ": 0.5}), ["A", "B"])
+
+
+def test_restriction_matrix_shows_no_negative_zero():
+    """A zero coefficient on a free factor gives a zero loading, +0.0 and not -0.0, for display."""
+    # A + 0·B + C = 0 solved for C: C = −A − 0·B, so R[C, B] = −0.0 before the "+ 0.0"
+    constraints = pd.DataFrame([[1.0, 0.0, 1.0]], index=["c"], columns=["A", "B", "C"])
+    r = restriction_matrix(constraints, eliminate=["C"])
+    assert r.loc["C", "A"] == -1.0 and r.loc["C", "B"] == 0.0
+    assert not np.signbit(r.to_numpy()[r.to_numpy() == 0.0]).any()
+
+
+def test_sum_to_zero_constraints_labels_and_messages():
+    """Rows are named after their groups; bad cap weights, unknown factors and no groups raise in full."""
+    factors = ["W", "US", "UK", "TECH"]
+    rows = sum_to_zero_constraints({"countries": pd.Series({"US": 0.6, "UK": 0.4})}, factors)
+    assert list(rows.index) == ["cap-weighted countries sum to zero"]
+    assert rows.iloc[0].tolist() == [0.0, 0.6, 0.4, 0.0]
+    with pytest.raises(ValueError, match=r"^cap weights of countries contains 1 NaN or infinite value\(s\)$"):
+        sum_to_zero_constraints({"countries": pd.Series({"US": 0.6, "UK": np.nan})}, factors)
+    with pytest.raises(
+        ValueError, match=r"^unknown factor \['FR'\]; known factors are \['W', 'US', 'UK', 'TECH'\]$"
+    ):
+        sum_to_zero_constraints({"countries": pd.Series({"US": 0.6, "FR": 0.4})}, factors)
+    with pytest.raises(ValueError, match=r"^no groups given: nothing to constrain$"):
+        sum_to_zero_constraints({}, factors)
+
+
+def test_industry_restrictions_allow_an_empty_industry_that_is_not_eliminated():
+    """Only the last (eliminated) industry needs weight: zeros elsewhere give zero loadings."""
+    # six factors, industries at 1..4; the second and third industries are empty
+    stacked = industry_restrictions(np.array([[0.4, 0.0, 0.0, 0.6]]), [1, 2, 3, 4], n_factors=6)
+    # f_4 = −(0.4 f_1 + 0 f_2 + 0 f_3) / 0.6
+    assert np.allclose(stacked[0, 4], [0, -0.4 / 0.6, 0, 0, 0], rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "weights, columns, message",
+    [
+        (
+            np.array([[0.5, np.nan, 0.2]]),
+            [1, 2, 3],
+            r"^industry weights contains 1 NaN or infinite value\(s\)$",
+        ),
+        (np.array([0.5, 0.3, 0.2]), [1, 2, 3], r"^industry weights must be 2-dimensional, got shape \(3,\)$"),
+        (np.array([[0.5, 0.5]]), [1, 2, 3], r"^industry weights have 2 columns for 3 industry factors$"),
+        (
+            np.array([[0.5, 0.5, 0.0]]),
+            [1, 2, 3],
+            r"^the eliminated \(last\) industry has zero weight in some period, "
+            r"so the constraint cannot be solved for it$",
+        ),
+    ],
+)
+def test_industry_restrictions_name_the_bad_input(weights, columns, message):
+    """Bad industry weights are named in full; a last industry of weight exactly 0 is refused."""
+    with pytest.raises(ValueError, match=message):
+        industry_restrictions(weights, columns, n_factors=5)

@@ -178,3 +178,67 @@ def test_costs_bad_input(mm, problem):
         mean_variance_with_costs(sigma, alpha, rows, targets, 2.0, mm.active, zero - 0.01, zero)
     with pytest.raises(ValueError, match="tracking error"):
         mean_variance_panel(np.ones((1, 3, 1)), np.eye(1), np.ones(3), np.ones((1, 3)), -0.1)
+
+
+# --- the cost optimiser on three stocks: inputs named, horizon, label --------------------------
+STOCKS3 = ["a", "b", "c"]
+SIGMA3 = pd.DataFrame(np.diag([0.01, 0.02, 0.04]), index=STOCKS3, columns=STOCKS3)
+BUDGET1 = pd.DataFrame([[1.0, 1.0, 1.0]], index=["budget"], columns=STOCKS3)
+ONE = pd.Series({"budget": 1.0})
+ALPHA3 = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+CURRENT3 = pd.Series({"a": 0.2, "b": 0.5, "c": 0.3})
+LINEAR3 = pd.Series({"a": 0.002, "b": 0.004, "c": 0.001})
+IMPACT3 = pd.Series({"a": 0.01, "b": 0.03, "c": 0.02})
+
+
+def costs3(**change):
+    """mean_variance_with_costs on the three-stock problem, with some arguments changed."""
+    args = {"current": CURRENT3, "linear_cost": LINEAR3, "impact_cost": IMPACT3} | change
+    return mean_variance_with_costs(SIGMA3, ALPHA3, BUDGET1, ONE, 2.0, **args)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"current": CURRENT3.replace(0.5, np.nan)},
+            r"^current weights contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            {"linear_cost": LINEAR3.replace(0.004, np.nan)},
+            r"^linear costs contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            {"impact_cost": IMPACT3.replace(0.03, np.inf)},
+            r"^impact costs contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            {"current": CURRENT3.drop("c")},
+            r"^current weights does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+        ({"impact_cost": IMPACT3 - 0.02}, r"^trading costs must be non-negative$"),
+        ({"linear_cost": LINEAR3 - 0.002}, r"^trading costs must be non-negative$"),
+        ({"impact_power": np.nan}, r"^impact power contains 1 NaN or infinite value\(s\)$"),
+        ({"impact_power": np.array([1.5])}, r"^impact power must be 0-dimensional, got shape \(1,\)$"),
+        ({"impact_power": 1.0}, r"^impact power must exceed 1 \(convex costs\), got 1.0$"),
+        ({"horizon": np.inf}, r"^horizon contains 1 NaN or infinite value\(s\)$"),
+        ({"horizon": np.array([2.0])}, r"^horizon must be 0-dimensional, got shape \(1,\)$"),
+        ({"horizon": 0.0}, r"^horizon must be positive, got 0.0$"),
+    ],
+)
+def test_costs_inputs_named_in_their_errors(change, message):
+    """Each cost input is named in full; a zero horizon and a unit impact power are refused."""
+    with pytest.raises(ValueError, match=message):
+        costs3(**change)
+
+
+@pytest.mark.filterwarnings("error")
+def test_costs_spread_over_the_horizon_and_labelled_weight():
+    """Costs paid once over H years weigh as costs / H paid every year; the result is "weight".
+
+    Run with warnings as errors: the solver must receive only options it knows."""
+    two_years = costs3(horizon=2.0)
+    per_year = costs3(linear_cost=LINEAR3 / 2, impact_cost=IMPACT3 / 2)
+    assert np.allclose(two_years, per_year, atol=1e-9)
+    assert not np.allclose(two_years, costs3(), atol=1e-6)  # the horizon matters here
+    assert two_years.name == "weight" and list(two_years.index) == STOCKS3

@@ -15,6 +15,7 @@ from mini.global_model import (
     fit_global,
     fit_global_period,
     global_constraints,
+    global_exposures,
 )
 from mini.regression import backfill_factor, nested_f_test
 from mini.simulation import simulate_global_market
@@ -193,3 +194,79 @@ def test_currency_exposures_by_hand_with_a_currency_nobody_holds():
 def test_currency_exposures_names_the_bad_input(weights, message):
     with pytest.raises(ValueError, match=message):
         currency_exposures(weights, pd.Series({"A": "USD", "B": "JPY"}), ["USD", "JPY"], "USD")
+
+
+# --- a four-stock market by hand: two countries, two industries --------------------------------
+STOCKS4 = ["s1", "s2", "s3", "s4"]
+COUNTRY4 = pd.Series(["US", "US", "UK", "UK"], index=STOCKS4)
+INDUSTRY4 = pd.Series(["TECH", "BANKS", "TECH", "TECH"], index=STOCKS4)
+CAPS4 = pd.Series([1.0, 3.0, 2.0, 4.0], index=STOCKS4)
+
+
+def test_global_exposures_by_hand_and_their_errors():
+    """WORLD ones plus country and industry dummies; unknown groups and labels named in full."""
+    x = global_exposures(COUNTRY4, INDUSTRY4, ["US", "UK"], ["TECH", "BANKS"])
+    assert list(x.columns) == ["WORLD", "US", "UK", "TECH", "BANKS"]
+    assert x.to_numpy().tolist() == [[1, 1, 0, 1, 0], [1, 1, 0, 0, 1], [1, 0, 1, 1, 0], [1, 0, 1, 1, 0]]
+    with pytest.raises(ValueError, match=r"^stocks in unknown countries or industries: \['UK', 'BANKS'\]$"):
+        global_exposures(COUNTRY4, INDUSTRY4, ["US"], ["TECH"])
+    with pytest.raises(
+        ValueError, match=r"^industries does not match the model's stocks: missing stocks \['s4'\]$"
+    ):
+        global_exposures(COUNTRY4, INDUSTRY4.drop("s4"), ["US", "UK"], ["TECH", "BANKS"])
+
+
+def test_global_constraints_by_hand():
+    """Cap weights 0.1, 0.3, 0.2, 0.4: US 0.4, UK 0.6; TECH 0.7, BANKS 0.3 (caps / total, not × total)."""
+    frame = global_constraints(CAPS4, COUNTRY4, INDUSTRY4, ["US", "UK"], ["TECH", "BANKS"])
+    assert list(frame.index) == ["cap-weighted countries sum to zero", "cap-weighted industries sum to zero"]
+    assert np.allclose(frame.to_numpy(), [[0, 0.4, 0.6, 0, 0], [0, 0, 0, 0.7, 0.3]], rtol=1e-14)
+    with_reference = global_constraints(CAPS4, COUNTRY4, INDUSTRY4, ["US", "UK"], ["TECH", "BANKS"], "UK")
+    assert list(with_reference.index) == ["UK is the reference", "cap-weighted industries sum to zero"]
+    assert with_reference.iloc[0].tolist() == [0.0, 0.0, 1.0, 0.0, 0.0]  # f_UK = 0
+
+
+@pytest.mark.parametrize(
+    "countries, industries, caps, message",
+    [
+        (
+            ["US", "UK", "FR"],
+            ["TECH", "BANKS"],
+            CAPS4,
+            r"^every country and industry needs at least one stock$",
+        ),
+        (
+            ["US", "UK"],
+            ["TECH", "BANKS", "OIL"],
+            CAPS4,
+            r"^every country and industry needs at least one stock$",
+        ),
+        (
+            ["US", "UK"],
+            ["TECH", "BANKS"],
+            CAPS4.replace(3.0, np.nan),
+            r"^caps contains 1 NaN or infinite value\(s\)$",
+        ),
+    ],
+)
+def test_global_constraints_name_the_bad_input(countries, industries, caps, message):
+    """A country or an industry without stocks (either alone) and NaN caps raise, in full."""
+    with pytest.raises(ValueError, match=message):
+        global_constraints(caps, COUNTRY4, INDUSTRY4, countries, industries)
+
+
+def test_fit_global_with_a_reference_country_labels_and_pins_it(world):
+    """The batched fit takes the reference country (its factor return is zero) and labels every factor."""
+    fit = fit_global(world, reference_country="US")
+    assert list(fit.factor_returns.columns) == ["WORLD", *world.countries, *world.industries]
+    assert np.allclose(fit.factor_returns["US"], 0.0, atol=1e-12)
+    one = fit_global_period(
+        world.returns.iloc[2],
+        world.caps,
+        world.country,
+        world.industry,
+        world.countries,
+        world.industries,
+        "US",
+    )
+    assert np.allclose(fit.factor_returns.iloc[2], one.factor_returns, atol=1e-12)

@@ -84,3 +84,27 @@ def test_beta_names_a_bad_instrument():
 def test_exposure_hedge_names_an_unknown_factor():
     with pytest.raises(ValueError, match=r"^unknown factor \['MOM'\]; known factors are \['MKT', 'VAL'\]$"):
         exposure_hedge(X, H, ["MKT", "MOM"])
+
+
+def test_notionals_and_factor_covariance_named_in_full():
+    """NaN notionals and a NaN factor covariance are named in their errors, in full."""
+    with pytest.raises(ValueError, match=r"^notionals contains 1 NaN or infinite value\(s\)$"):
+        hedged_exposures(X, H, pd.Series({"index future": 1.0, "value future": np.nan}))
+    with pytest.raises(ValueError, match=r"^factor covariance contains 1 NaN or infinite value\(s\)$"):
+        minimum_variance_hedge(X, H, F.replace(0.04, np.nan))
+
+
+def test_minimum_variance_hedge_matches_instruments_to_factors_by_label():
+    """Instrument exposures listed in another factor order give the same hedge."""
+    shuffled = H.loc[["VAL", "MKT"]]
+    pd.testing.assert_series_equal(minimum_variance_hedge(X, shuffled, F), minimum_variance_hedge(X, H, F))
+
+
+def test_a_quiet_instrument_is_not_mistaken_for_a_redundant_one():
+    """HᵀFH = diag(0.04, 1e-11): the smallest eigenvalue is 2.5e-10 of the largest, above the
+    1e-10 cut, so the hedge is solved: n = −(HᵀFH)⁻¹HᵀFx = (−x₁ / 0.2, −x₂ / h₂)."""
+    identity = pd.DataFrame(np.eye(2), index=["MKT", "VAL"], columns=["MKT", "VAL"])
+    h2 = np.sqrt(1e-11)
+    quiet = pd.DataFrame({"index future": {"MKT": 0.2, "VAL": 0.0}, "quiet future": {"MKT": 0.0, "VAL": h2}})
+    notionals = minimum_variance_hedge(X, quiet, identity)
+    assert np.allclose(notionals, [-1.1 / 0.2, -0.3 / h2], rtol=1e-9)

@@ -18,6 +18,7 @@ from mini.optimisation import (
     exposure_constraints,
     mean_variance,
     mean_variance_bounded,
+    mean_variance_diagonal,
     mean_variance_panel,
     minimum_tracking_error,
     minimum_tracking_error_bounded,
@@ -478,3 +479,205 @@ def test_risk_aversion_breakpoints_when_a_limit_binds_from_the_start(stock, side
         ValueError, match=r"^the limits already bind for a very large risk aversion: no breakpoint to find$"
     ):
         risk_aversion_breakpoints(SIGMA3, alpha, BUDGET1, ONE, bounds["lower"], bounds["upper"])
+
+
+# --- inputs named in their errors, labels on the results -------------------------------------
+ZERO = pd.Series({"budget": 0.0})
+NO_LIMIT = pd.Series(np.inf, index=STOCKS3)
+
+
+def test_exposure_constraints_name_the_exposures_and_label_the_targets():
+    """NaN exposures are named in the error; the right-hand side is the Series "target"."""
+    x = pd.DataFrame({"MKT": 1.0, "VAL": [1.0, np.nan, 0.5]}, index=STOCKS3)
+    with pytest.raises(ValueError, match=r"^exposures contains 1 NaN or infinite value\(s\)$"):
+        exposure_constraints(x, {"VAL": 0.0})
+    assert exposure_constraints(x.fillna(0.0), {"VAL": 0.0})[1].name == "target"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("nan constraint", r"^constraints contains 1 NaN or infinite value\(s\)$"),
+        (
+            "constraint columns",
+            r"^constraint columns does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+        ("targets", r"^targets does not match the model's constraints: unknown constraints \['other'\]$"),
+        ("not positive definite", r"^covariance is not positive definite \(smallest eigenvalue -0.04\)$"),
+        (
+            "dependent",
+            r"^the constraints are linearly dependent: some are redundant or contradict each other$",
+        ),
+        ("alpha", r"^alpha does not match the model's stocks: missing stocks \['c'\]$"),
+    ],
+)
+def test_optimiser_inputs_named_in_their_errors(change, message):
+    """Each check of Σ, A, b and α names its input (and the labels) in full."""
+    sigma, rows, targets, alpha = SIGMA3, BUDGET1, ONE, pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    if change == "nan constraint":
+        rows = rows.replace(1.0, np.nan).fillna({"a": 1.0, "c": 1.0})
+    elif change == "constraint columns":
+        rows = rows.drop(columns="c")
+    elif change == "targets":
+        targets = pd.Series({"budget": 1.0, "other": 0.0})
+    elif change == "not positive definite":
+        sigma = -SIGMA3  # eigenvalues -0.01, -0.02, -0.04: the smallest is -0.04
+    elif change == "dependent":
+        rows = pd.concat([rows, rows.rename(index={"budget": "again"})])
+        targets = pd.Series({"budget": 1.0, "again": 1.0})
+    else:
+        alpha = alpha.drop("c")
+    with pytest.raises(ValueError, match=message):
+        mean_variance(sigma, alpha, rows, targets, 1.0)
+
+
+def test_feasible_start_may_need_negative_weights():
+    """The linear programme honours the given limits, including negative ones (not linprog's w >= 0)."""
+    # w1 + w2 + w3 = -1 with w1 <= -0.5: the least-norm point (-1/3 each) breaks w1's limit
+    a, b = np.ones((1, 3)), np.array([-1.0])
+    lo, hi = np.full(3, -1.0), np.array([-0.5, 1.0, 1.0])
+    w = _feasible_start(a, b, lo, hi)
+    assert np.isclose(w.sum(), -1.0, atol=1e-12) and np.all((lo <= w) & (w <= hi))
+
+
+def test_limits_that_cannot_all_be_met_say_so_in_full():
+    """Long-only weights cannot sum to -1: the error says why, in full."""
+    with pytest.raises(
+        ValueError, match=r"^the constraints and bounds cannot all be met: no weights satisfy them together$"
+    ):
+        minimum_tracking_error_bounded(
+            SIGMA3, BUDGET1, pd.Series({"budget": -1.0}), pd.Series(0.0, index=STOCKS3), NO_LIMIT
+        )
+
+
+def test_bounded_mean_variance_is_labelled_weight():
+    """The bounded mean-variance weights carry the name "weight", like the unbounded ones."""
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    w = mean_variance_bounded(SIGMA3, alpha, BUDGET1, ONE, 1.0, -NO_LIMIT, NO_LIMIT)
+    assert w.name == "weight" and list(w.index) == STOCKS3
+
+
+@pytest.mark.filterwarnings("error")
+def test_risk_aversion_breakpoints_when_a_stock_never_moves():
+    """A stock whose alpha equals the budget multiplier stays at w_b for every λ: NaN, not 0,
+    even with a limit at w_b itself (0 / 0, computed without a warning)."""
+    # equal variances: ν is the mean alpha, 0, so u_b = (α_b − ν) / (2s) = 0 and b never moves
+    sigma = pd.DataFrame(0.02 * np.eye(3), index=STOCKS3, columns=STOCKS3)
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    lower, upper = pd.Series({"a": -0.5, "b": 0.0, "c": -0.5}), pd.Series(0.5, index=STOCKS3)
+    table = risk_aversion_breakpoints(sigma, alpha, BUDGET1, ZERO, lower, upper)
+    assert table.loc["b"].isna().all()
+    # a: w = u_a / λ with u_a = 0.1 / 0.04 = 2.5 reaches 0.5 at λ = 5; c reaches -0.5 there too
+    assert table.loc["a", "upper limit reached at λ"] == pytest.approx(5.0, rel=1e-12)
+    assert table.loc["c", "lower limit reached at λ"] == pytest.approx(5.0, rel=1e-12)
+
+
+def test_single_thread_limits_blas_to_one_thread():
+    """The cost optimiser's context caps BLAS at one thread, whatever it was before."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from mini.optimisation import _single_thread
+
+    with threadpool_limits(limits=2, user_api="blas"), _single_thread():
+        assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
+
+
+# --- the diagonal (residual-risk) optimiser, many periods at once ----------------------------
+PERIODS2 = ["p1", "p2"]
+DIAG_ALPHA = pd.DataFrame([[0.1, 0.0, -0.1]] * 2, index=PERIODS2, columns=STOCKS3)
+DIAG_VAR = pd.Series({"a": 0.01, "b": 0.02, "c": 0.04})
+
+
+def diagonal_limits(value: float) -> pd.DataFrame:
+    return pd.DataFrame(value, index=PERIODS2, columns=STOCKS3)
+
+
+def test_mean_variance_diagonal_by_hand_with_inputs_in_another_order():
+    """w_i = clip((α_i − ν) / (2λω_i²)), solved by hand, with variances and limits given shuffled."""
+    upper = diagonal_limits(np.inf)
+    upper.loc["p2", "a"] = 1.0  # binds in the second period only
+    w = mean_variance_diagonal(
+        DIAG_ALPHA,
+        DIAG_VAR[["c", "a", "b"]],
+        2.0,
+        lower=diagonal_limits(-np.inf).loc[["p2", "p1"], ["b", "c", "a"]],
+        upper=upper.loc[["p2", "p1"], ["c", "b", "a"]],
+    )
+    # p1: ν = Σ(α/s) / Σ(1/s) = 7.5 / 175, w = (α − ν) / (4s)
+    nu = 7.5 / 175
+    s = DIAG_VAR.to_numpy()
+    assert np.allclose(w.loc["p1"], (DIAG_ALPHA.loc["p1"].to_numpy() - nu) / (4 * s), rtol=1e-12)
+    # p2: a held at 1; −ν/0.08 + (−0.1 − ν)/0.16 = −1 gives ν = 0.02, so b = −0.25, c = −0.75
+    assert np.allclose(w.loc["p2"], [1.0, -0.25, -0.75], rtol=1e-12)
+    assert list(w.index) == PERIODS2 and list(w.columns) == STOCKS3
+
+
+def test_mean_variance_diagonal_limits_at_zero_are_allowed():
+    """A lower limit of 0, an upper limit of 0 and an upper limit below 1 all allow a zero position."""
+    lower, upper = diagonal_limits(-np.inf), diagonal_limits(np.inf)
+    lower["a"], upper["c"], upper["b"] = 0.0, 0.0, 0.5  # none binds: a > 0, b and c < 0
+    bounded = mean_variance_diagonal(DIAG_ALPHA, DIAG_VAR, 2.0, lower, upper)
+    pd.testing.assert_frame_equal(bounded, mean_variance_diagonal(DIAG_ALPHA, DIAG_VAR, 2.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"alpha": DIAG_ALPHA.replace(0.0, np.nan)}, r"^alpha contains 2 NaN or infinite value\(s\)$"),
+        (
+            {"residual_var": DIAG_VAR.replace(0.02, np.nan)},
+            r"^residual variance contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            {"residual_var": DIAG_VAR.drop("c")},
+            r"^residual variance does not match the model's stocks: missing stocks \['c'\]$",
+        ),
+        ({"residual_var": DIAG_VAR.replace(0.02, 0.0)}, r"^residual variances must be positive$"),
+        ({"lower": -0.1}, r"^lower limits must be a DataFrame of periods × stocks$"),
+        (
+            {"lower": diagonal_limits(-1.0).drop("p2")},
+            r"^lower limits does not match the model's periods: missing periods \['p2'\]$",
+        ),
+        (
+            {"upper": diagonal_limits(1.0).drop(columns="b")},
+            r"^upper limits does not match the model's stocks: missing stocks \['b'\]$",
+        ),
+        (
+            {"upper": diagonal_limits(1.0).drop("p1")},
+            r"^upper limits does not match the model's periods: missing periods \['p1'\]$",
+        ),
+        (
+            {"lower": diagonal_limits(-1.0).drop(columns="a")},
+            r"^lower limits does not match the model's stocks: missing stocks \['a'\]$",
+        ),
+        (
+            {"upper": diagonal_limits(1.0).replace(1.0, np.nan)},
+            r"^upper limits contain NaN; use -inf or \+inf for 'no limit'$",
+        ),
+        (
+            {"lower": diagonal_limits(-1.0).replace(-1.0, np.nan)},
+            r"^lower limits contain NaN; use -inf or \+inf for 'no limit'$",
+        ),
+        (
+            {"lower": diagonal_limits(0.1)},
+            r"^every limit must allow a zero position \(lower <= 0 <= upper\)$",
+        ),
+        (
+            {"upper": diagonal_limits(-0.1)},
+            r"^every limit must allow a zero position \(lower <= 0 <= upper\)$",
+        ),
+    ],
+)
+def test_mean_variance_diagonal_names_the_bad_input(change, message):
+    """Each input and limit of the diagonal optimiser is named in full in its error."""
+    args = {"alpha": DIAG_ALPHA, "residual_var": DIAG_VAR, "risk_aversion": 2.0} | change
+    with pytest.raises(ValueError, match=message):
+        mean_variance_diagonal(**args)
+
+
+def test_closed_form_and_bounded_results_are_labelled():
+    """mean_variance gives "weight"; minimum_tracking_error_bounded gives "active weight"."""
+    alpha = pd.Series({"a": 0.1, "b": 0.0, "c": -0.1})
+    assert mean_variance(SIGMA3, alpha, BUDGET1, ONE, 1.0).name == "weight"
+    bounded = minimum_tracking_error_bounded(SIGMA3, BUDGET1, ONE, -NO_LIMIT, NO_LIMIT)
+    assert bounded.name == "active weight" and list(bounded.index) == STOCKS3

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from support import SETTINGS, seeds
 
 from mini.attribution import (
+    _log_ratio,
     annualised_return,
     brinson_fachler,
     carino_link,
@@ -435,3 +436,23 @@ def test_brinson_fachler_table_layout():
 def test_brinson_fachler_names_the_bad_input(wp, wb, r, sectors, message):
     with pytest.raises(ValueError, match=message):
         brinson_fachler(wp, wb, r, sectors)
+
+
+def test_brinson_fachler_lists_sectors_in_the_portfolio_order_whatever_the_order_of_the_other_inputs():
+    """Benchmark weights, returns and sectors are matched to the portfolio's stocks by label, so
+    the table's sectors come in order of first appearance among the portfolio's stocks."""
+    order = ["c", "a", "b"]  # c is in sector Y, so Y comes first
+    wp = BF_WP[order]
+    table = brinson_fachler(wp, BF_WB, BF_R, BF_SECTORS)
+    assert list(table.index) == ["Y", "X"]
+    aligned = brinson_fachler(wp, BF_WB[order], BF_R[order], BF_SECTORS[order])
+    pd.testing.assert_frame_equal(table, aligned)
+    pd.testing.assert_frame_equal(table.loc[["X", "Y"]], brinson_fachler(BF_WP, BF_WB, BF_R, BF_SECTORS))
+
+
+@pytest.mark.filterwarnings("error")
+def test_carino_coefficient_at_equal_returns_takes_its_limit_without_dividing_by_zero():
+    """Where r_P = r_B the coefficient is its limit 1/(1 + r), reached with no 0/0 on the way."""
+    coefficient = _log_ratio(np.array([0.05, 0.10]), np.array([0.05, 0.02]))
+    assert coefficient[0] == pytest.approx(1 / 1.05, rel=1e-15)
+    assert coefficient[1] == pytest.approx((np.log(1.10) - np.log(1.02)) / 0.08, rel=1e-12)
