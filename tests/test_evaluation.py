@@ -477,3 +477,9 @@ def test_standardised_returns_bias_and_rolling_bias_name_their_inputs():
     with pytest.raises(ValueError, match=r"^window must be a whole number of at least 2, got float 2\.0$"):
         rolling_bias(pd.Series([1.0, 3.0, 2.0]), 2.0)
     assert rolling_bias(pd.Series([1.0, 3.0, 2.0]), 2).name == "rolling bias"
+
+
+def test_q_statistic_of_a_frame_names_bad_outcomes():
+    """A frame of standardised returns with a NaN is named in full, as a series is."""
+    with pytest.raises(ValueError, match=r"^standardised returns" + ONE_NAN):
+        q_statistic(pd.DataFrame({"a": [1.0, np.nan], "b": [1.0, 2.0]}))
