@@ -572,6 +572,8 @@ def test_simulated_eigen_bias_checks_labels_and_its_defaults():
     """The covariance is named when asymmetric; the periods must exceed the factors (equal
     is refused, one more accepted); the default seed is 0; the result is named."""
     cov = pd.DataFrame([[0.04, 0.01], [0.01, 0.09]], index=["A", "B"], columns=["A", "B"])
+    with pytest.raises(ValueError, match=r"^factor covariance contains 2 NaN or infinite value\(s\)$"):
+        simulated_eigen_bias(cov.replace(0.01, np.nan), 10)
     with pytest.raises(ValueError, match=r"^factor covariance is not symmetric$"):
         simulated_eigen_bias(cov.mask(cov.index.to_numpy()[:, None] < cov.columns.to_numpy(), 0.02), 10)
     with pytest.raises(
