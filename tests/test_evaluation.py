@@ -483,3 +483,61 @@ def test_q_statistic_of_a_frame_names_bad_outcomes():
     """A frame of standardised returns with a NaN is named in full, as a series is."""
     with pytest.raises(ValueError, match=r"^standardised returns" + ONE_NAN):
         q_statistic(pd.DataFrame({"a": [1.0, np.nan], "b": [1.0, 2.0]}))
+
+
+RF_X = np.ones((3, 2, 1))  # three periods, two stocks, one factor
+RF_F = pd.DataFrame({"MKT": [0.01, -0.02, 0.03]})
+RF_E = pd.DataFrame({"a": [0.01, 0.02, -0.01], "b": [-0.02, 0.01, 0.03]})
+
+
+@pytest.mark.parametrize(
+    ("x", "e", "message"),
+    [
+        (RF_X[:, :, 0], RF_E, r"^exposures must be 3-dimensional, got shape \(3, 2\)$"),
+        (
+            np.where(np.arange(2)[None, :, None] == 1, np.nan, RF_X),
+            RF_E,
+            r"^exposures" + ONE_NAN.replace("1 NaN", "3 NaN"),
+        ),
+        (RF_X, RF_E.replace(0.03, np.nan), r"^residuals" + ONE_NAN),
+        # only the number of factors is off: each dimension is checked on its own
+        (
+            np.ones((3, 2, 2)),
+            RF_E,
+            r"^exposures \(3, 2, 2\) do not match factor returns \(3, 1\) and residuals \(3, 2\)$",
+        ),
+    ],
+)
+def test_rolling_forecasts_names_the_bad_input(x, e, message):
+    """Exposures and residuals named in full; the factor count checked on its own."""
+    with pytest.raises(ValueError, match=message):
+        rolling_forecasts(x, RF_F, e, 4.0, 6.0, warmup=1)
+
+
+def test_rolling_forecasts_accept_a_warm_up_of_one_period():
+    """The shortest warm-up, one period, leaves every later period forecast."""
+    forecasts = rolling_forecasts(RF_X, RF_F, RF_E, 4.0, 6.0, warmup=1)
+    assert list(forecasts.periods) == [1, 2]
+    # the first forecast is period 0's outer product and squares: 0.01^2; 0.01^2 and 0.02^2
+    assert forecasts.factor_cov[0, 0, 0] == pytest.approx(1e-4, rel=1e-12)
+    assert forecasts.specific_var[0].tolist() == pytest.approx([1e-4, 4e-4], rel=1e-12)
+
+
+def test_exceedance_and_q_bands_at_their_limits_and_defaults():
+    """A probability of one and a level of zero are refused with the full message; a
+    t-tail with 3 degrees of freedom is allowed (more than 2); the default seed is 0."""
+    with pytest.raises(ValueError, match=r"^probability and level must lie in \(0, 1\), got 1\.0 and 0\.95$"):
+        exceedance_band(10, probability=1.0)
+    with pytest.raises(ValueError, match=r"^probability and level must lie in \(0, 1\), got 0\.05 and 0\.0$"):
+        exceedance_band(10, level=0.0)
+    low, high = q_statistic_band(2, tail_dof=3, n_simulations=100)
+    assert 1.0 <= low < high
+    assert q_statistic_band(2, n_simulations=100) == q_statistic_band(2, n_simulations=100, seed=0)
+
+
+def test_a_negative_variance_after_a_zero_one_is_placed_in_its_period():
+    """Period 0 holds nothing (variance exactly zero, allowed), period 1 has a negative
+    factor variance: the message names position 1."""
+    weights = np.array([[0.0, 0.0], [0.5, 0.5]])
+    with pytest.raises(ValueError, match=r"^forecast variance is negative in period position 1: "):
+        portfolio_vol_forecasts(PV_X, np.array([[[0.04]], [[-1.0]]]), PV_D, weights)
