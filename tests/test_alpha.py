@@ -133,3 +133,23 @@ def test_alpha_labels_and_messages():
 def test_alpha_inputs_are_named_in_the_message(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_ic_checks_columns_and_keeps_the_period_labels():
+    """Same shape and periods but other stocks is rejected (each label check counts on its
+    own); a constant period is named in full; the IC keeps the signal's period labels."""
+    signal = pd.DataFrame([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]], index=["p1", "p2"], columns=list("abc"))
+    with pytest.raises(
+        ValueError,
+        match=r"^signal \(2, 3\) and returns \(2, 3\) must have the same periods and stocks$",
+    ):
+        information_coefficient(signal, signal.set_axis(list("abd"), axis=1))
+    with pytest.raises(
+        ValueError,
+        match=r"^signal or returns are constant across stocks in some period, so the IC is undefined$",
+    ):
+        information_coefficient(signal, signal.assign(a=1.0, b=1.0, c=1.0), rank=False)
+    # row p1: ranks (1, 2, 3) against (3, 1, 2): centred (-1, 0, 1) and (1, -1, 0), corr -1/2
+    ic = information_coefficient(signal, signal.iloc[::-1].set_axis(["p1", "p2"]))
+    assert list(ic.index) == ["p1", "p2"]
+    assert ic["p1"] == pytest.approx(-0.5, rel=1e-14)

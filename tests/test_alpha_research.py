@@ -366,3 +366,20 @@ CORR = pd.DataFrame([[1.0, 0.2], [0.2, 1.0]], index=["a", "b"], columns=["a", "b
 def test_combine_signals_names_the_bad_input(ic, corr, message):
     with pytest.raises(ValueError, match=message):
         combine_signals(ic, corr)
+
+
+def test_ic_by_horizon_and_half_life_at_the_decay_threshold():
+    """Returns that do not start with the signal's periods are refused in full. The decay
+    test multiplies the fitted slope by the span of horizons: a log-IC slope of -1e-9 over
+    horizons 0 to 2 falls by 2e-9 (a half-life of ln 2 / 1e-9), while -5e-10 over horizons
+    1 to 2 falls by only 5e-10 (no decay)."""
+    signal = pd.DataFrame([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0]], index=[1, 2])
+    returns = pd.DataFrame([[1.0, 2.0, 3.0]] * 4, index=[0, 1, 2, 3])
+    with pytest.raises(
+        ValueError, match=r"^the returns must start with the signal's periods, in the same order$"
+    ):
+        ic_by_horizon(signal, returns, [0])
+    slow = pd.Series(0.5 * np.exp(-1e-9 * np.arange(3.0)), index=[0, 1, 2])
+    assert ic_half_life(slow) == pytest.approx(np.log(2) / 1e-9, rel=1e-5)
+    with pytest.raises(ValueError, match=r"^the IC does not decay with the horizon, so it has no half-life$"):
+        ic_half_life(pd.Series({1: 0.5, 2: 0.5 * np.exp(-5e-10)}))

@@ -250,3 +250,105 @@ def test_the_engine_thread_pool_survives_a_fork():
     if hung:
         child.kill()
     assert not hung and child.exitcode == 0
+
+
+def _tiny_engine_inputs():
+    """Two periods, six stocks, three industries (codes fixed), one style: small enough to
+    read every message by hand."""
+    codes = np.array([[0, 0, 1, 1, 2, 2]] * 2)
+    styles = np.array([[[0.5, -1.0, 1.5, 0.2, -0.3, 0.9]], [[1.0, 0.4, -0.8, 0.1, 0.6, -1.2]]])
+    returns = np.array([[0.01, -0.02, 0.03, 0.00, 0.02, -0.01], [0.02, 0.01, -0.01, 0.03, -0.02, 0.01]])
+    weights = np.ones((2, 6))
+    industry_weights = np.array([[0.3, 0.3, 0.4], [0.2, 0.5, 0.3]])
+    return codes, styles, returns, weights, industry_weights
+
+
+def test_structured_regression_messages_in_full_at_their_boundaries():
+    """Each input check of the engine, its full message, at the edge it guards: the
+    largest valid code plus one, a weight of exactly zero, an eliminated industry of exactly
+    zero weight, as many stocks as free factors; each shape check on its own."""
+    codes, styles, r, w, pi = _tiny_engine_inputs()
+    with pytest.raises(ValueError, match=r"^styles must be \(periods, styles, stocks\), got shape \(2, 6\)$"):
+        structured_regression(codes, styles[:, 0], r, w, pi)
+    with pytest.raises(
+        ValueError, match=r"^industry weights must be \(periods, industries\) with 2 periods$"
+    ):
+        structured_regression(codes, styles, r, w, np.vstack([pi, pi[:1]]))  # 2-d, but 3 periods
+    shapes = (
+        r"^codes \(2, 6\), returns \(2, 5\) and weights \(2, 6\) must all be "
+        r"\(periods, stocks\) = \(2, 6\), like the styles \(2, 1, 6\)$"
+    )
+    with pytest.raises(ValueError, match=shapes):
+        structured_regression(codes, styles, r[:, :5], w, pi)  # only the returns are off
+    with pytest.raises(ValueError, match=r"^industry codes must be integers, got float64$"):
+        structured_regression(codes.astype(float), styles, r, w, pi)
+    with pytest.raises(ValueError, match=r"^industry codes must lie in \[0, 3\)$"):
+        structured_regression(np.where(codes == 2, 3, codes), styles, r, w, pi)
+    for name, bad in (
+        ("styles", (np.nan * styles, r, w)),
+        ("returns", (styles, np.full_like(r, np.inf), w)),
+        ("weights", (styles, r, w * np.inf)),
+    ):
+        with pytest.raises(ValueError, match=rf"^{name} contain NaN or infinite values$"):
+            structured_regression(codes, *bad, pi)
+    zero_weight = w.copy()
+    zero_weight[1, 3] = 0.0
+    with pytest.raises(ValueError, match=r"^regression weights must be positive$"):
+        structured_regression(codes, styles, r, zero_weight, pi)
+    # the last industry's weight exactly zero in period 1 (the middle industry's is not)
+    last_zero = np.array([[0.3, 0.3, 0.4], [0.5, 0.5, 0.0]])
+    with pytest.raises(
+        ValueError, match=r"^the eliminated \(last\) industry has zero weight in some period$"
+    ):
+        structured_regression(codes, styles, r, w, last_zero)
+    # four stocks, four free factor returns (three industries less one constraint, one style, market)
+    with pytest.raises(
+        ValueError, match=r"^regression is singular: 4 stocks cannot identify 4 free factor returns$"
+    ):
+        structured_regression(codes[:, [0, 2, 4, 5]], styles[:, :, [0, 2, 4, 5]], r[:, :4], w[:, :4], pi)
+
+
+def test_structured_regression_names_the_singular_period_and_collinear_styles():
+    """An industry without members is reported in its own period (period 1, not 0), and
+    collinear styles with the full message."""
+    codes, styles, r, w, pi = _tiny_engine_inputs()
+    emptied = codes.copy()
+    emptied[1, 4:] = 1  # industry 2 loses its members in period 1 only
+    with pytest.raises(ValueError, match=r"^regression is singular in period 1: industry 2 has no members$"):
+        structured_regression(emptied, styles, r, w, pi)
+    # a style of zeros: its row and column of the normal matrix vanish, exactly singular
+    collinear = 0.0 * styles
+    with pytest.raises(
+        ValueError, match=r"^regression is singular in some period \(collinear style exposures\)$"
+    ):
+        structured_regression(codes, collinear, r, w, pi)
+
+
+def test_structured_regression_in_one_period_blocks_equals_one_block(monkeypatch):
+    """Split into sub-blocks of one period each (the block size read from _BLOCK_BYTES, here
+    shrunk to 8 bytes x 6 stocks x (1 style + 2) = 144), every period is still computed:
+    the numbers equal the one-block fit."""
+    codes, styles, r, w, pi = _tiny_engine_inputs()
+    whole = structured_regression(codes, styles, r, w, pi)
+    monkeypatch.setattr(engine, "_BLOCK_BYTES", 8 * 6 * 3)
+    split = structured_regression(codes, styles, r, w, pi)
+    for field in ("factor_returns", "residuals", "r2_uncentred", "r2_centred", "t_stats"):
+        np.testing.assert_allclose(getattr(split, field), getattr(whole, field), rtol=1e-12, atol=1e-15)
+
+
+def test_industry_cap_weights_follow_stocks_that_change_industry():
+    """Codes that change between periods: each period's own industries count (by hand:
+    caps 1, 2, 3 with industries (0, 0, 1) then (0, 1, 1) give (3/6, 3/6) then (1/6, 5/6))."""
+    codes = np.array([[0, 0, 1], [0, 1, 1]])
+    caps = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(industry_cap_weights(codes, caps, 2), [[0.5, 0.5], [1 / 6, 5 / 6]], rtol=1e-15)
+
+
+def test_the_engine_runs_blas_on_one_thread():
+    """Inside _single_threaded_blas every BLAS library runs one thread, even when two were
+    allowed outside (threadpoolctl reports the limit)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        with engine._single_threaded_blas():
+            inside = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert inside and all(n == 1 for n in inside)

@@ -14,6 +14,7 @@ from scipy.optimize import brentq
 from support import SETTINGS
 
 from mini.evaluation import (
+    RiskForecasts,
     bias_band,
     bias_statistic,
     eigenportfolio_outcomes,
@@ -387,3 +388,156 @@ def test_exceedance_and_q_bands_reject_bad_input(call, message):
 def test_q_statistic_band_accepts_the_smallest_simulation():
     low, high = q_statistic_band(1, n_simulations=100)
     assert 1.0 <= low < high
+
+
+PV_X = np.array([[[1.0], [2.0]], [[1.0], [0.0]]])  # (T=2, N=2, K=1), as in the by-hand test
+PV_F = np.array([[[0.04]], [[0.09]]])
+PV_D = np.array([[0.01, 0.02], [0.03, 0.04]])
+PV_W = np.array([0.5, 0.5])
+ONE_NAN = r" contains 1 NaN or infinite value\(s\)$"
+
+
+@pytest.mark.parametrize(
+    ("x", "f", "d", "w", "message"),
+    [
+        (PV_X[0], PV_F, PV_D, PV_W, r"^exposures must be 3-dimensional, got shape \(2, 1\)$"),
+        (np.where(PV_X == 2.0, np.nan, PV_X), PV_F, PV_D, PV_W, r"^exposures" + ONE_NAN),
+        (
+            PV_X,
+            PV_F[0],
+            PV_D,
+            PV_W,
+            r"^factor covariance forecasts must be 3-dimensional, got shape \(1, 1\)$",
+        ),
+        (PV_X, np.where(PV_F == 0.09, np.inf, PV_F), PV_D, PV_W, r"^factor covariance forecasts" + ONE_NAN),
+        (PV_X, PV_F, PV_D[0], PV_W, r"^specific variance forecasts must be 2-dimensional, got shape \(2,\)$"),
+        (PV_X, PV_F, np.where(PV_D == 0.04, np.nan, PV_D), PV_W, r"^specific variance forecasts" + ONE_NAN),
+        (PV_X, PV_F, PV_D, np.array([0.5, np.inf]), r"^weights" + ONE_NAN),
+        # only the specific variances are off: each shape is checked on its own
+        (
+            PV_X,
+            PV_F,
+            PV_D[:, :1],
+            PV_W,
+            r"^shapes do not line up: exposures \(2, 2, 1\), factor covariance \(2, 1, 1\), "
+            r"specific variance \(2, 1\), weights \(2, 2\)$",
+        ),
+        # the second period's factor variance is negative: x = 0.5, 0.25 * -1 + 0.25 * 0.07 < 0
+        (
+            PV_X,
+            np.array([[[0.04]], [[-1.0]]]),
+            PV_D,
+            PV_W,
+            r"^forecast variance is negative in period position 1: "
+            r"a factor covariance is not positive semi-definite or a specific variance is negative$",
+        ),
+    ],
+)
+def test_portfolio_vol_forecasts_names_the_bad_input(x, f, d, w, message):
+    """Each input named in full; a negative variance reported in its own period position."""
+    with pytest.raises(ValueError, match=message):
+        portfolio_vol_forecasts(x, f, d, w)
+
+
+def test_portfolio_vol_forecasts_of_no_position_is_zero():
+    """A variance of exactly zero (no holdings) is a forecast of zero, not an error."""
+    assert portfolio_vol_forecasts(PV_X, PV_F, PV_D, np.zeros(2)).tolist() == [0.0, 0.0]
+
+
+def test_risk_forecasts_standardised_names_bad_returns():
+    """The realised returns handed to RiskForecasts.standardised are named when they hold a NaN."""
+    forecasts = RiskForecasts(pd.Index(["p1", "p2"]), PV_X, PV_F, PV_D)
+    returns = pd.DataFrame([[0.01, np.nan], [0.02, 0.03]], index=["p1", "p2"])
+    with pytest.raises(ValueError, match=r"^returns" + ONE_NAN):
+        forecasts.standardised(PV_W, returns)
+
+
+def test_standardised_returns_bias_and_rolling_bias_name_their_inputs():
+    """Each check names its input in full (forecast volatilities as a frame, with other
+    columns, and as a series; standardised returns as a frame and a series; the window);
+    two periods are enough for a bias statistic; the rolling bias is named."""
+    realised = pd.DataFrame({"a": [0.01, 0.02], "b": [0.03, -0.01]})
+    vol = pd.DataFrame({"a": [0.1, 0.1], "b": [0.2, 0.2]})
+    with pytest.raises(ValueError, match=r"^forecast volatilities" + ONE_NAN):
+        standardised_returns(realised, pd.DataFrame({"a": [0.1, np.nan], "b": [0.2, 0.2]}))
+    with pytest.raises(
+        ValueError,
+        match=r"^forecast volatilities does not match the model's columns: missing columns \['b'\]; "
+        r"unknown columns \['c'\]$",
+    ):
+        standardised_returns(realised, vol.rename(columns={"b": "c"}))
+    with pytest.raises(ValueError, match=r"^forecast volatilities" + ONE_NAN):
+        standardised_returns(realised["a"], pd.Series([0.1, np.nan]))
+    with pytest.raises(ValueError, match=r"^standardised returns" + ONE_NAN):
+        bias_statistic(pd.DataFrame({"a": [1.0, np.nan], "b": [1.0, 2.0]}))
+    # the smallest history: two periods, standard deviation (ddof 1) of (1, 3) is sqrt(2)
+    assert bias_statistic(pd.Series([1.0, 3.0])) == pytest.approx(np.sqrt(2.0), rel=1e-15)
+    with pytest.raises(ValueError, match=r"^standardised returns" + ONE_NAN):
+        rolling_bias(pd.Series([1.0, np.nan, 2.0]), 2)
+    with pytest.raises(ValueError, match=r"^window must be a whole number of at least 2, got float 2\.0$"):
+        rolling_bias(pd.Series([1.0, 3.0, 2.0]), 2.0)
+    assert rolling_bias(pd.Series([1.0, 3.0, 2.0]), 2).name == "rolling bias"
+
+
+def test_q_statistic_of_a_frame_names_bad_outcomes():
+    """A frame of standardised returns with a NaN is named in full, as a series is."""
+    with pytest.raises(ValueError, match=r"^standardised returns" + ONE_NAN):
+        q_statistic(pd.DataFrame({"a": [1.0, np.nan], "b": [1.0, 2.0]}))
+
+
+RF_X = np.ones((3, 2, 1))  # three periods, two stocks, one factor
+RF_F = pd.DataFrame({"MKT": [0.01, -0.02, 0.03]})
+RF_E = pd.DataFrame({"a": [0.01, 0.02, -0.01], "b": [-0.02, 0.01, 0.03]})
+
+
+@pytest.mark.parametrize(
+    ("x", "e", "message"),
+    [
+        (RF_X[:, :, 0], RF_E, r"^exposures must be 3-dimensional, got shape \(3, 2\)$"),
+        (
+            np.where(np.arange(2)[None, :, None] == 1, np.nan, RF_X),
+            RF_E,
+            r"^exposures" + ONE_NAN.replace("1 NaN", "3 NaN"),
+        ),
+        (RF_X, RF_E.replace(0.03, np.nan), r"^residuals" + ONE_NAN),
+        # only the number of factors is off: each dimension is checked on its own
+        (
+            np.ones((3, 2, 2)),
+            RF_E,
+            r"^exposures \(3, 2, 2\) do not match factor returns \(3, 1\) and residuals \(3, 2\)$",
+        ),
+    ],
+)
+def test_rolling_forecasts_names_the_bad_input(x, e, message):
+    """Exposures and residuals named in full; the factor count checked on its own."""
+    with pytest.raises(ValueError, match=message):
+        rolling_forecasts(x, RF_F, e, 4.0, 6.0, warmup=1)
+
+
+def test_rolling_forecasts_accept_a_warm_up_of_one_period():
+    """The shortest warm-up, one period, leaves every later period forecast."""
+    forecasts = rolling_forecasts(RF_X, RF_F, RF_E, 4.0, 6.0, warmup=1)
+    assert list(forecasts.periods) == [1, 2]
+    # the first forecast is period 0's outer product and squares: 0.01^2; 0.01^2 and 0.02^2
+    assert forecasts.factor_cov[0, 0, 0] == pytest.approx(1e-4, rel=1e-12)
+    assert forecasts.specific_var[0].tolist() == pytest.approx([1e-4, 4e-4], rel=1e-12)
+
+
+def test_exceedance_and_q_bands_at_their_limits_and_defaults():
+    """A probability of one and a level of zero are refused with the full message; a
+    t-tail with 3 degrees of freedom is allowed (more than 2); the default seed is 0."""
+    with pytest.raises(ValueError, match=r"^probability and level must lie in \(0, 1\), got 1\.0 and 0\.95$"):
+        exceedance_band(10, probability=1.0)
+    with pytest.raises(ValueError, match=r"^probability and level must lie in \(0, 1\), got 0\.05 and 0\.0$"):
+        exceedance_band(10, level=0.0)
+    low, high = q_statistic_band(2, tail_dof=3, n_simulations=100)
+    assert 1.0 <= low < high
+    assert q_statistic_band(2, n_simulations=100) == q_statistic_band(2, n_simulations=100, seed=0)
+
+
+def test_a_negative_variance_after_a_zero_one_is_placed_in_its_period():
+    """Period 0 holds nothing (variance exactly zero, allowed), period 1 has a negative
+    factor variance: the message names position 1."""
+    weights = np.array([[0.0, 0.0], [0.5, 0.5]])
+    with pytest.raises(ValueError, match=r"^forecast variance is negative in period position 1: "):
+        portfolio_vol_forecasts(PV_X, np.array([[[0.04]], [[-1.0]]]), PV_D, weights)

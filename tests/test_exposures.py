@@ -225,3 +225,74 @@ def test_fill_missing_reads_missing_values_given_as_none():
 def test_exposure_inputs_are_named_in_the_message(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_standardising_names_the_bad_descriptor_and_cap_weights_in_full():
+    """Each check in standardise and standardise_like names its input: the descriptor, the
+    reference descriptor and the cap weights (a NaN, missing stocks, a sum other than 1)."""
+    stocks = list("abc")
+    d = pd.Series([1.0, 2.0, 3.0], index=stocks, name="SIZE")
+    cap = pd.Series([0.5, 0.25, 0.25], index=stocks)
+    nan_d = d.mask(d > 2.5)
+    nan_cap = cap.mask(cap > 0.4)
+    one_nan = r" contains 1 NaN or infinite value\(s\)$"
+    with pytest.raises(ValueError, match=r"^descriptor 'SIZE'" + one_nan):
+        standardise(nan_d, cap)
+    with pytest.raises(ValueError, match=r"^cap weights" + one_nan):
+        standardise(d, nan_cap)
+    with pytest.raises(ValueError, match=r"^descriptor 'SIZE'" + one_nan):
+        standardise_like(nan_d, d, cap)
+    with pytest.raises(ValueError, match=r"^reference descriptor 'SIZE'" + one_nan):
+        standardise_like(d, nan_d, cap)
+    with pytest.raises(ValueError, match=r"^cap weights" + one_nan):
+        standardise_like(d, d, nan_cap)
+    with pytest.raises(
+        ValueError, match=r"^cap weights does not match the model's stocks: missing stocks \['c'\]$"
+    ):
+        standardise_like(d, d, pd.Series([0.5, 0.5], index=["a", "b"]))
+    # 0.5 + 0.25 + 0.15 = 0.9
+    with pytest.raises(ValueError, match=r"^cap weights must sum to 1, but they sum to 0\.9$"):
+        standardise_like(d, d, pd.Series([0.5, 0.25, 0.15], index=stocks))
+
+
+def test_exposure_rows_follow_the_universe_and_the_covered_stocks_in_their_order():
+    """Descriptors and industry labels given in another order than the universe's stocks
+    still come back in the universe's (or the covered descriptors') row order, and the
+    dummies keep the stocks' labels."""
+    stocks = list("abcd")
+    universe = Universe(
+        industry=pd.Series(["X", "Y", "X", "Y"], index=stocks),
+        cap=pd.Series([4.0, 3.0, 2.0, 1.0], index=stocks),
+        industries=("Y", "X"),
+    )
+    descriptors = pd.DataFrame({"SIZE": [4.0, 3.0, 2.0, 1.0]}, index=stocks)
+    x = exposure_matrix(universe, descriptors.iloc[::-1])
+    assert list(x.index) == stocks
+    # cap-weighted mean 3, population std sqrt(1.25), as in test_exposure_matrix_by_hand
+    assert np.allclose(x["SIZE"], (np.array([4.0, 3.0, 2.0, 1.0]) - 3.0) / np.sqrt(1.25), rtol=1e-14)
+    covered = covered_exposures(
+        universe,
+        descriptors,
+        pd.Series({"f": "X", "e": "Y"}),
+        pd.DataFrame({"SIZE": [5.0, 1.0]}, index=["e", "f"]),
+    )
+    assert list(covered.index) == ["e", "f"]
+    assert covered["Y"].tolist() == [1.0, 0.0] and covered["X"].tolist() == [0.0, 1.0]
+    dummies = industry_dummies(pd.Series(["X", "Y"], index=["p", "q"]), ["X", "Y"])
+    assert list(dummies.index) == ["p", "q"]
+    assert dummies.dtypes.tolist() == [np.float64, np.float64]
+
+
+def test_exposure_matrix_names_a_descriptor_table_without_every_stock():
+    """The full message when the descriptors lack a stock of the universe."""
+    stocks = list("abc")
+    universe = Universe(
+        industry=pd.Series(["X", "X", "Y"], index=stocks),
+        cap=pd.Series(1.0, index=stocks),
+        industries=("X", "Y"),
+    )
+    d = pd.DataFrame({"SIZE": [1.0, 2.0]}, index=["a", "b"])
+    with pytest.raises(
+        ValueError, match=r"^descriptors does not match the model's stocks: missing stocks \['c'\]$"
+    ):
+        exposure_matrix(universe, d)

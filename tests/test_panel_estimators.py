@@ -221,3 +221,56 @@ def test_the_block_thread_pool_survives_a_fork(market, monkeypatch):
     if hung:
         child.kill()
     assert not hung and child.exitcode == 0
+
+
+PX = np.stack([np.column_stack([np.ones(4), [1.0, -1.0, 0.5, -0.5]])] * 2)  # (T=2, N=4, K=2)
+PR = pd.DataFrame([[0.01, -0.02, 0.03, 0.0], [0.02, 0.01, -0.01, 0.0]], columns=list("abcd"))
+PW = pd.DataFrame(1.0, index=PR.index, columns=PR.columns)
+
+
+@pytest.mark.parametrize(
+    ("x", "r", "w", "kwargs", "message"),
+    [
+        (PX[0], PR, PW, {}, r"^exposures must be 3-dimensional, got shape \(4, 2\)$"),
+        (
+            PX,
+            PR,
+            PW.mask((PW.index == 1)[:, None] & (PW.columns == "c")),
+            {},
+            r"^regression weights contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            PX,
+            PR.rename(columns={"d": "e"}),
+            PW,
+            {"stocks": list("abcd")},
+            r"^returns does not match the model's stocks: missing stocks \['d'\]; unknown stocks \['e'\]$",
+        ),
+        (
+            PX,
+            PR,
+            PW.rename(columns={"d": "e"}),
+            {"stocks": list("abcd")},
+            r"^regression weights does not match the model's stocks: missing stocks \['d'\]; unknown stocks \['e'\]$",
+        ),
+        (
+            PX,
+            PR,
+            PW,
+            {"restrictions": np.eye(2)},
+            r"^restrictions must be 3-dimensional, got shape \(2, 2\)$",
+        ),
+        # as many stocks as free factors: two stocks, two factors
+        (
+            PX[:, :2],
+            PR.iloc[:, :2],
+            PW.iloc[:, :2],
+            {},
+            r"^regression is singular: 2 stocks cannot identify 2 free factor returns$",
+        ),
+    ],
+)
+def test_panel_regression_names_the_bad_input(x, r, w, kwargs, message):
+    """Each input of the batched regression named in full, at the boundary where one is checked."""
+    with pytest.raises(ValueError, match=message):
+        panel_regression(x, r, w, **kwargs)

@@ -187,3 +187,13 @@ def test_backfill_factor_bad_input(bad, message):
         inputs["exposure"][1] = 0.0
     with pytest.raises(ValueError, match=message):
         backfill_factor(inputs["residuals"], inputs["exposure"], inputs["weights"])
+
+
+def test_huber_regression_default_threshold_is_1_345():
+    """With an outlier the threshold changes the fit, so the default fit equals the fit
+    with threshold 1.345 written out (and differs from one with 2.345)."""
+    x, r, w = _sample()
+    r.iloc[0] = 0.5  # ten standard deviations out
+    default = huber_regression(x, r, w).factor_returns
+    pd.testing.assert_series_equal(default, huber_regression(x, r, w, threshold=1.345).factor_returns)
+    assert not np.allclose(default, huber_regression(x, r, w, threshold=2.345).factor_returns, rtol=1e-6)

@@ -339,3 +339,12 @@ def test_eigenfactor_adjusted_forecasts_apply_one_profile_per_block():
 def test_new_functions_name_the_problem_with_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_eigenfactor_adjustment_defaults_to_1000_simulations():
+    """The default number of simulations is 1000: the default adjustment equals the one
+    with n_simulations=1000 written out (the simulated bias depends on that number)."""
+    cov = pd.DataFrame([[0.04, 0.01], [0.01, 0.09]], index=["A", "B"], columns=["A", "B"])
+    default = eigenfactor_adjustment(cov, 10)
+    pd.testing.assert_frame_equal(default, eigenfactor_adjustment(cov, 10, n_simulations=1000))
+    assert not np.allclose(default, eigenfactor_adjustment(cov, 10, n_simulations=1001), rtol=1e-12, atol=0)

@@ -92,3 +92,28 @@ def test_bad_input_is_named(mm):
         shrunk_regression(mm.exposures, mm.returns, mm.regression_weights * 0, mm.restriction)
     with pytest.raises(ValueError, match="stocks"):
         shrunk_regression(mm.exposures, mm.returns.drop("AXIOM"), mm.regression_weights, mm.restriction)
+
+
+def _tiny():
+    stocks = ["a", "b", "c", "d"]
+    x = pd.DataFrame({"MKT": 1.0, "VAL": [1.0, -1.0, 0.5, -0.5]}, index=stocks)
+    r = pd.Series([0.01, -0.02, 0.03, 0.0], index=stocks)
+    w = pd.Series([1.0, 2.0, 1.0, 2.0], index=stocks, name="cap root")
+    return x, r, w
+
+
+def test_shrunk_regression_names_its_inputs_and_labels_its_fit():
+    """Exposures and regression weights named in full (a NaN, a missing stock); the fit's
+    residuals are named "residual" and its weights keep the name they were given."""
+    x, r, w = _tiny()
+    with pytest.raises(ValueError, match=r"^exposures contains 1 NaN or infinite value\(s\)$"):
+        shrunk_regression(x.mask(x == 0.5), r, w)
+    with pytest.raises(ValueError, match=r"^regression weights contains 1 NaN or infinite value\(s\)$"):
+        shrunk_regression(x, r, w.mask(w == w.max()).fillna({"b": 2.0}))
+    with pytest.raises(
+        ValueError, match=r"^regression weights does not match the model's stocks: missing stocks \['d'\]$"
+    ):
+        shrunk_regression(x, r, w.drop("d"))
+    fit = shrunk_regression(x, r, w)
+    assert fit.residuals.name == "residual"
+    assert fit.weights.name == "cap root"
