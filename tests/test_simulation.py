@@ -350,3 +350,125 @@ def test_the_simulators_defaults_are_the_documented_ones():
     world = simulate_global_market()
     pd.testing.assert_frame_equal(world.returns, simulate_global_market(600, 60, 4, 6, 0).returns)
     assert world.returns.shape == (60, 600)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"n_countries": 1},
+        {"n_countries": 7},
+        {"n_industries": 1},
+        {"n_industries": 13},
+    ],
+)
+def test_simulate_global_market_needs_two_to_six_countries_and_two_to_twelve_industries(sizes):
+    # the pools hold six countries and twelve industries; one less or one more is refused
+    with pytest.raises(ValueError, match=r"^need 2\.\.6 countries and 2\.\.12 industries$"):
+        simulate_global_market(
+            **{"n_stocks": 1000, "n_periods": 2, "n_countries": 2, "n_industries": 2, **sizes}
+        )
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"n_stocks": 29, "n_periods": 2},  # 5 × 2 countries × 3 industries = 30 stocks needed
+        {"n_stocks": 30, "n_periods": 1},
+    ],
+)
+def test_simulate_global_market_needs_five_stocks_per_cell_and_two_periods(sizes):
+    message = r"^need at least 5 × countries × industries stocks and two periods$"
+    with pytest.raises(ValueError, match=message):
+        simulate_global_market(**sizes, n_countries=2, n_industries=3)
+
+
+@pytest.mark.parametrize(("n_stocks", "n_countries", "n_industries"), [(30, 2, 3), (60, 6, 2), (120, 2, 12)])
+def test_simulate_global_market_accepts_its_limits(n_stocks, n_countries, n_industries):
+    # the smallest market each limit allows: 5 stocks per country-industry cell, two periods
+    world = simulate_global_market(n_stocks, 2, n_countries, n_industries, seed=1)
+    assert world.returns.shape == (2, n_stocks)
+    assert len(world.countries) == n_countries and len(world.industries) == n_industries
+
+
+def test_simulate_global_market_labels_every_output():
+    world = simulate_global_market(n_stocks=30, n_periods=3, n_countries=2, n_industries=3, seed=4)
+    periods = pd.date_range("2015-01-01", periods=3, freq="MS", name="period")  # monthly, month starts
+    stocks = pd.Index([f"G{i:04d}" for i in range(30)], name="stock")
+    pd.testing.assert_index_equal(world.returns.index, periods)
+    pd.testing.assert_index_equal(world.returns.columns, stocks)
+    pd.testing.assert_index_equal(world.factor_returns.index, periods)
+    factors = pd.Index(["WORLD", "US", "JP", "ENERGY", "MATERIALS", "INDUSTRIALS"], name="factor")
+    pd.testing.assert_index_equal(world.factor_returns.columns, factors)
+    pd.testing.assert_index_equal(world.currency_returns.index, periods)
+    pd.testing.assert_index_equal(world.currency_returns.columns, pd.Index(["USD", "JPY"], name="currency"))
+    for series, name in ((world.caps, "cap"), (world.country, "country"), (world.industry, "industry")):
+        assert series.name == name
+        pd.testing.assert_index_equal(series.index, stocks)
+    assert set(world.country) == {"US", "JP"} and world.base_currency == "USD"
+    assert set(world.industry) == {"ENERGY", "MATERIALS", "INDUSTRIALS"}
+
+
+@pytest.fixture(scope="module")
+def long_world():
+    """A global market long enough (2000 months) to pin its volatilities to a few percent."""
+    return simulate_global_market(n_stocks=120, n_periods=2000, n_countries=4, n_industries=6, seed=3)
+
+
+def _cap_weights_by(world, labels):
+    return (world.caps / world.caps.sum()).groupby(labels).sum()
+
+
+def test_global_factor_returns_meet_both_sum_to_zero_conventions(long_world):
+    # cap-weighted country returns and cap-weighted industry returns each sum to zero
+    f = long_world.factor_returns
+    for group in (long_world.country, long_world.industry):
+        weights = _cap_weights_by(long_world, group)
+        sums = f[weights.index].to_numpy() @ weights.to_numpy()
+        assert np.max(np.abs(sums)) < 1e-15
+
+
+def test_global_returns_are_the_factor_model_with_8pct_specific_risk(long_world):
+    # r = f_W + f_c(i) + f_j(i) + e_i with e_i ~ N(0, 8%²): 240,000 draws pin the 8% to 1%
+    f = long_world.factor_returns
+    model = (
+        f["WORLD"].to_numpy()[:, None] + f[long_world.country].to_numpy() + f[long_world.industry].to_numpy()
+    )
+    specific = long_world.returns.to_numpy() - model
+    assert specific.std() == pytest.approx(0.08, rel=0.01)
+    assert abs(specific.mean()) < 0.001
+
+
+def test_global_factor_volatilities_follow_the_description(long_world):
+    """World 4.5% with a 0.6% monthly mean, countries 3%, industries 2.5%, each re-centred."""
+    f = long_world.factor_returns
+    cw = _cap_weights_by(long_world, long_world.country)
+    iw = _cap_weights_by(long_world, long_world.industry)
+    # a re-centred return x_c - Σ_k w_k x_k of independent x_k with vol σ has variance σ²(1 - 2w_c + Σw²)
+    for weights, vol in ((cw, 0.03), (iw, 0.025)):
+        expected = vol * np.sqrt(1 - 2 * weights + (weights**2).sum())
+        assert np.allclose(f[weights.index].std(), expected, rtol=0.08)
+    world_vol = np.sqrt(0.045**2 + 0.03**2 * (cw**2).sum() + 0.025**2 * (iw**2).sum())
+    assert f["WORLD"].std() == pytest.approx(world_vol, rel=0.08)
+    assert f["WORLD"].mean() == pytest.approx(0.006, abs=0.004)  # standard error about 0.0011
+
+
+def test_global_currencies_move_2_5pct_a_month_against_the_dollar(long_world):
+    fx = long_world.currency_returns
+    assert (fx["USD"] == 0.0).all()  # the base currency does not move against itself
+    assert np.allclose(fx[["JPY", "GBP", "EUR"]].std(), 0.025, rtol=0.08)
+    assert np.abs(fx[["JPY", "GBP", "EUR"]].mean()).max() < 0.003
+
+
+def test_global_caps_are_log_normal_and_the_first_country_the_largest():
+    # caps: log-normal about log 5 with σ 1.2; countries drawn with shares ∝ linspace(2, 1)
+    # after five stocks each; industries uniformly after five stocks each
+    world = simulate_global_market(n_stocks=20000, n_periods=2, n_countries=4, n_industries=6, seed=5)
+    log_caps = np.log(world.caps)
+    assert np.median(log_caps) == pytest.approx(np.log(5.0), abs=0.05)
+    assert log_caps.std() == pytest.approx(1.2, rel=0.03)
+    share = np.array([2.0, 5 / 3, 4 / 3, 1.0]) / 6.0
+    expected = (5 + (20000 - 20) * share) / 20000
+    observed = world.country.value_counts(normalize=True)[["US", "JP", "UK", "EU"]]
+    assert np.allclose(observed, expected, atol=0.015)
+    industries = world.industry.value_counts(normalize=True)
+    assert np.allclose(industries, 1 / 6, atol=0.015)
