@@ -167,3 +167,34 @@ def test_read_block_refuses_an_empty_block_or_one_past_the_panel(short_panel, st
     with pytest.raises(ValueError, match=message):
         read_block(short_panel, start, stop)
     assert len(read_block(short_panel, 3, 4).returns) == 1  # the last period alone is a block
+
+
+@pytest.fixture(scope="module")
+def wide_panel(tmp_path_factory):
+    """4000 stocks over 41 half-years: many draws to pin the simulator's constants."""
+    folder = tmp_path_factory.mktemp("wide")
+    write_simulated_panel(folder, n_stocks=4000, n_periods=41, n_industries=2, n_styles=3, periods_per_year=2)
+    return folder
+
+
+def test_the_stored_characteristics_have_monthly_persistence_0_995(wide_panel):
+    # two periods a year: the AR(1) coefficient per period is 0.995 ** (12 / 2) = 0.97037;
+    # 2 × 40 correlations of 4000 stocks pin it to about ±0.0004
+    styles = read_block(wide_panel, 0, 41).styles
+    day_to_day = [np.corrcoef(styles[t, s], styles[t + 1, s])[0, 1] for s in (1, 2) for t in range(40)]
+    assert np.mean(day_to_day) == pytest.approx(0.995**6, abs=0.0012)
+
+
+def test_the_stored_caps_start_log_normal_about_5_with_spread_1_3(wide_panel):
+    log_cap = np.log(read_block(wide_panel, 0, 1).caps[0])
+    assert np.median(log_cap) == pytest.approx(np.log(5.0), abs=0.07)  # standard error about 0.026
+    assert log_cap.std() == pytest.approx(1.3, abs=0.05)  # standard error about 0.015
+
+
+def test_the_stored_specific_returns_have_unit_variance_t_draws_times_the_vols(wide_panel):
+    # specific vol 0.28 (cap / median)^-0.12 e^(0.2 z): log vol has variance 0.12² 1.3² + 0.2²,
+    # so the root mean square annual vol is 0.28 exp(0.12² 1.3² + 0.2²) = 0.2986; the t(5)
+    # draws are rescaled by √(3/5) to unit variance
+    estimate = stream_estimation(wide_panel, half_life=10, vol_half_life=5, warmup=5, keep_residuals=True)
+    pooled = np.sqrt(np.mean(estimate.residuals.to_numpy() ** 2) * 2)
+    assert pooled == pytest.approx(0.28 * np.exp(0.12**2 * 1.3**2 + 0.2**2), rel=0.03)
