@@ -472,3 +472,64 @@ def test_global_caps_are_log_normal_and_the_first_country_the_largest():
     assert np.allclose(observed, expected, atol=0.015)
     industries = world.industry.value_counts(normalize=True)
     assert np.allclose(industries, 1 / 6, atol=0.015)
+
+
+def test_simulated_market_labels_its_weights_vols_stocks_and_regimes():
+    market = simulate_market(40, 3, n_industries=2, seed=2, specific_vol_drift=0.1)
+    stocks = pd.Index([f"S{i:04d}" for i in range(40)], name="stock")
+    pd.testing.assert_index_equal(market.returns.columns, stocks)
+    weights = market.industry_weights()
+    pd.testing.assert_index_equal(weights.columns, pd.Index(["ENERGY", "MATERIALS"], name="industry"))
+    vol = market.specific_vol_at(1)  # from the drifting path
+    assert vol.name == "specific vol" and vol.index.equals(stocks)
+    assert market.regime.name == "regime"
+
+
+def test_restriction_at_eliminates_the_last_industry():
+    # R maps the free factors (all but the last industry) to all factors
+    market = simulate_market(40, 2, n_industries=3, seed=2)
+    r = market.restriction_at(1)
+    free = ["MKT", "ENERGY", "MATERIALS", "VALUE", "MOM", "SIZE"]
+    assert list(r.columns) == free and list(r.index) == list(market.factors)
+    w = market.industry_weights().iloc[1]
+    # the eliminated industry's row: f_IND = -(w_E f_E + w_M f_M) / w_I
+    expected = [0.0, -w["ENERGY"] / w["INDUSTRIALS"], -w["MATERIALS"] / w["INDUSTRIALS"], 0.0, 0.0, 0.0]
+    assert np.allclose(r.loc["INDUSTRIALS"], expected, rtol=1e-12)
+
+
+def test_the_crisis_settings_accept_their_limits():
+    # a crisis multiplier of exactly 1 is allowed (no crisis effect); an exit probability of 0 is not
+    calm = simulate_market(40, 12, seed=1, crisis_multiplier=1.0)
+    assert np.allclose(calm.regime_factor_cov[1], calm.regime_factor_cov[0], rtol=1e-15)
+    with pytest.raises(
+        ValueError,
+        match=r"^crisis_multiplier must be >= 1, transition probabilities in \(0, 1\), tail_dof > 2$",
+    ):
+        simulate_market(40, 12, seed=1, crisis_exit=0.0)
+
+
+def test_the_optional_features_are_reproducible_from_the_seed():
+    # their draws come from a second generator seeded from ``seed``, so the same seed repeats them
+    a = simulate_market(40, 6, seed=3, beta_dispersion=0.3, specific_vol_drift=0.2)
+    b = simulate_market(40, 6, seed=3, beta_dispersion=0.3, specific_vol_drift=0.2)
+    pd.testing.assert_frame_equal(a.returns, b.returns)
+
+
+def test_simulated_start_caps_are_log_normal_about_5():
+    log_caps = np.log(simulate_market(5000, 2, seed=4).caps.iloc[0])
+    assert np.median(log_caps) == pytest.approx(np.log(5.0), abs=0.06)  # standard error about 0.023
+    assert log_caps.std() == pytest.approx(1.3, abs=0.05)
+
+
+def test_industry_specific_vols_are_clipped_to_5_and_120_pct():
+    # a huge industry spread pushes whole industries past both bounds of the clip
+    market = simulate_market(120, 2, n_industries=12, seed=6, specific_industry_spread=4.0)
+    assert market.specific_vol.min() == 0.05 and market.specific_vol.max() == 1.2
+
+
+def test_specific_vol_drift_has_monthly_persistence_0_97():
+    # log(path / base) = d × a unit AR(1) with coefficient 0.97 a month
+    market = simulate_market(400, 60, seed=9, specific_vol_drift=0.2)
+    drift = np.log(market.specific_vol_path / market.specific_vol.to_numpy()) / 0.2
+    lag_one = np.mean([np.corrcoef(drift[t], drift[t + 1])[0, 1] for t in range(59)])
+    assert lag_one == pytest.approx(0.97, abs=0.01)
