@@ -533,3 +533,21 @@ def test_specific_vol_drift_has_monthly_persistence_0_97():
     drift = np.log(market.specific_vol_path / market.specific_vol.to_numpy()) / 0.2
     lag_one = np.mean([np.corrcoef(drift[t], drift[t + 1])[0, 1] for t in range(59)])
     assert lag_one == pytest.approx(0.97, abs=0.01)
+
+
+def test_industry_weights_are_indexed_by_period():
+    market = simulate_market(40, 3, n_industries=2, seed=2)
+    pd.testing.assert_index_equal(market.industry_weights().index, market.periods)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (np.ones(40), r"^exposures of 'NEW' must be 2-dimensional, got shape \(40,\)$"),
+        (np.full((3, 40), np.nan), r"^exposures of 'NEW' contains 120 NaN or infinite value\(s\)$"),
+    ],
+)
+def test_fit_cross_sections_names_a_bad_extra_factor(values, message):
+    market = simulate_market(40, 3, n_industries=2, seed=2)
+    with pytest.raises(ValueError, match=message):
+        fit_cross_sections(market, extra={"NEW": values})
