@@ -551,3 +551,16 @@ def test_fit_cross_sections_names_a_bad_extra_factor(values, message):
     market = simulate_market(40, 3, n_industries=2, seed=2)
     with pytest.raises(ValueError, match=message):
         fit_cross_sections(market, extra={"NEW": values})
+
+
+def test_global_common_return_of_every_country_industry_cell_has_the_raw_volatility():
+    # re-centring moves risk between WORLD, countries and industries but leaves each stock's
+    # common return f_W + f_c + f_j at the raw model's independent draws: variance
+    # 4.5%² + 3%² + 2.5%² in every cell; 10,000 months pin each volatility to about 0.7%
+    world = simulate_global_market(n_stocks=20, n_periods=10000, n_countries=2, n_industries=2, seed=7)
+    f = world.factor_returns
+    expected = np.sqrt(0.045**2 + 0.03**2 + 0.025**2)
+    for country in world.countries:
+        for industry in world.industries:
+            common = f["WORLD"] + f[country] + f[industry]
+            assert common.std() == pytest.approx(expected, rel=0.025)
