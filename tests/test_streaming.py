@@ -99,6 +99,7 @@ def test_the_streamed_estimates_are_labelled_by_period_factor_and_stock(daily_pa
     for series in (estimate.specific_var, estimate.specific_bias):
         pd.testing.assert_index_equal(series.index, stocks)
     assert estimate.specific_bias.name == "bias statistic"
+    assert estimate.r2_centred.name == "R² (centred)" and estimate.specific_var.name == "specific variance"
     for matrix in (estimate.factor_cov, estimate.factor_cov_nw):
         pd.testing.assert_index_equal(matrix.index, factors)
     pd.testing.assert_index_equal(estimate.factor_bias.index, factors)
