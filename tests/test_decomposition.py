@@ -243,3 +243,16 @@ def test_x_sigma_rho_layout_and_undefined_correlations():
     flat = pd.DataFrame(np.diag([0.04, 0.0]), index=FACTORS, columns=FACTORS)
     with pytest.raises(ValueError, match=r"^a factor has zero volatility, so its correlation is undefined$"):
         x_sigma_rho(flat, pd.Series({"MKT": 1.0, "VAL": 0.0}), 0.01)
+
+
+def test_active_weights_keep_the_portfolios_order():
+    # B before A in the portfolio: a plain subtraction would sort the labels
+    active = active_weights(pd.Series({"B": 0.6, "A": 0.4}), pd.Series({"A": 0.5, "B": 0.5}))
+    assert list(active.index) == ["B", "A"] and active.tolist() == pytest.approx([0.1, -0.1], rel=1e-14)
+
+
+def test_x_sigma_rho_specific_row_by_hand():
+    # x'Fx = 0.25 × 0.04 + 2 × 0.5 × 0.01 + 0.01 = 0.03, plus 0.01 specific: σ = 0.2;
+    # the specific source has exposure 1, volatility 0.1, correlation 0.1 / 0.2
+    table = x_sigma_rho(F, pd.Series({"VAL": 1.0, "MKT": 0.5}), 0.01)
+    assert table.loc[SPECIFIC].tolist() == pytest.approx([1.0, 0.1, 0.1, 0.5, 0.05], rel=1e-14)

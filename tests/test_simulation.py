@@ -350,3 +350,217 @@ def test_the_simulators_defaults_are_the_documented_ones():
     world = simulate_global_market()
     pd.testing.assert_frame_equal(world.returns, simulate_global_market(600, 60, 4, 6, 0).returns)
     assert world.returns.shape == (60, 600)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"n_countries": 1},
+        {"n_countries": 7},
+        {"n_industries": 1},
+        {"n_industries": 13},
+    ],
+)
+def test_simulate_global_market_needs_two_to_six_countries_and_two_to_twelve_industries(sizes):
+    # the pools hold six countries and twelve industries; one less or one more is refused
+    with pytest.raises(ValueError, match=r"^need 2\.\.6 countries and 2\.\.12 industries$"):
+        simulate_global_market(
+            **{"n_stocks": 1000, "n_periods": 2, "n_countries": 2, "n_industries": 2, **sizes}
+        )
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"n_stocks": 29, "n_periods": 2},  # 5 × 2 countries × 3 industries = 30 stocks needed
+        {"n_stocks": 30, "n_periods": 1},
+    ],
+)
+def test_simulate_global_market_needs_five_stocks_per_cell_and_two_periods(sizes):
+    message = r"^need at least 5 × countries × industries stocks and two periods$"
+    with pytest.raises(ValueError, match=message):
+        simulate_global_market(**sizes, n_countries=2, n_industries=3)
+
+
+@pytest.mark.parametrize(("n_stocks", "n_countries", "n_industries"), [(30, 2, 3), (60, 6, 2), (120, 2, 12)])
+def test_simulate_global_market_accepts_its_limits(n_stocks, n_countries, n_industries):
+    # the smallest market each limit allows: 5 stocks per country-industry cell, two periods
+    world = simulate_global_market(n_stocks, 2, n_countries, n_industries, seed=1)
+    assert world.returns.shape == (2, n_stocks)
+    assert len(world.countries) == n_countries and len(world.industries) == n_industries
+
+
+def test_simulate_global_market_labels_every_output():
+    world = simulate_global_market(n_stocks=30, n_periods=3, n_countries=2, n_industries=3, seed=4)
+    periods = pd.date_range("2015-01-01", periods=3, freq="MS", name="period")  # monthly, month starts
+    stocks = pd.Index([f"G{i:04d}" for i in range(30)], name="stock")
+    pd.testing.assert_index_equal(world.returns.index, periods)
+    pd.testing.assert_index_equal(world.returns.columns, stocks)
+    pd.testing.assert_index_equal(world.factor_returns.index, periods)
+    factors = pd.Index(["WORLD", "US", "JP", "ENERGY", "MATERIALS", "INDUSTRIALS"], name="factor")
+    pd.testing.assert_index_equal(world.factor_returns.columns, factors)
+    pd.testing.assert_index_equal(world.currency_returns.index, periods)
+    pd.testing.assert_index_equal(world.currency_returns.columns, pd.Index(["USD", "JPY"], name="currency"))
+    for series, name in ((world.caps, "cap"), (world.country, "country"), (world.industry, "industry")):
+        assert series.name == name
+        pd.testing.assert_index_equal(series.index, stocks)
+    assert set(world.country) == {"US", "JP"} and world.base_currency == "USD"
+    assert set(world.industry) == {"ENERGY", "MATERIALS", "INDUSTRIALS"}
+
+
+@pytest.fixture(scope="module")
+def long_world():
+    """A global market long enough (2000 months) to pin its volatilities to a few percent."""
+    return simulate_global_market(n_stocks=120, n_periods=2000, n_countries=4, n_industries=6, seed=3)
+
+
+def _cap_weights_by(world, labels):
+    return (world.caps / world.caps.sum()).groupby(labels).sum()
+
+
+def test_global_factor_returns_meet_both_sum_to_zero_conventions(long_world):
+    # cap-weighted country returns and cap-weighted industry returns each sum to zero
+    f = long_world.factor_returns
+    for group in (long_world.country, long_world.industry):
+        weights = _cap_weights_by(long_world, group)
+        sums = f[weights.index].to_numpy() @ weights.to_numpy()
+        assert np.max(np.abs(sums)) < 1e-15
+
+
+def test_global_returns_are_the_factor_model_with_8pct_specific_risk(long_world):
+    # r = f_W + f_c(i) + f_j(i) + e_i with e_i ~ N(0, 8%²): 240,000 draws pin the 8% to 1%
+    f = long_world.factor_returns
+    model = (
+        f["WORLD"].to_numpy()[:, None] + f[long_world.country].to_numpy() + f[long_world.industry].to_numpy()
+    )
+    specific = long_world.returns.to_numpy() - model
+    assert specific.std() == pytest.approx(0.08, rel=0.01)
+    assert abs(specific.mean()) < 0.001
+
+
+def test_global_factor_volatilities_follow_the_description(long_world):
+    """World 4.5% with a 0.6% monthly mean, countries 3%, industries 2.5%, each re-centred."""
+    f = long_world.factor_returns
+    cw = _cap_weights_by(long_world, long_world.country)
+    iw = _cap_weights_by(long_world, long_world.industry)
+    # a re-centred return x_c - Σ_k w_k x_k of independent x_k with vol σ has variance σ²(1 - 2w_c + Σw²)
+    for weights, vol in ((cw, 0.03), (iw, 0.025)):
+        expected = vol * np.sqrt(1 - 2 * weights + (weights**2).sum())
+        assert np.allclose(f[weights.index].std(), expected, rtol=0.08)
+    world_vol = np.sqrt(0.045**2 + 0.03**2 * (cw**2).sum() + 0.025**2 * (iw**2).sum())
+    assert f["WORLD"].std() == pytest.approx(world_vol, rel=0.08)
+    assert f["WORLD"].mean() == pytest.approx(0.006, abs=0.004)  # standard error about 0.0011
+
+
+def test_global_currencies_move_2_5pct_a_month_against_the_dollar(long_world):
+    fx = long_world.currency_returns
+    assert (fx["USD"] == 0.0).all()  # the base currency does not move against itself
+    assert np.allclose(fx[["JPY", "GBP", "EUR"]].std(), 0.025, rtol=0.08)
+    assert np.abs(fx[["JPY", "GBP", "EUR"]].mean()).max() < 0.003
+
+
+def test_global_caps_are_log_normal_and_the_first_country_the_largest():
+    # caps: log-normal about log 5 with σ 1.2; countries drawn with shares ∝ linspace(2, 1)
+    # after five stocks each; industries uniformly after five stocks each
+    world = simulate_global_market(n_stocks=20000, n_periods=2, n_countries=4, n_industries=6, seed=5)
+    log_caps = np.log(world.caps)
+    assert np.median(log_caps) == pytest.approx(np.log(5.0), abs=0.05)
+    assert log_caps.std() == pytest.approx(1.2, rel=0.03)
+    share = np.array([2.0, 5 / 3, 4 / 3, 1.0]) / 6.0
+    expected = (5 + (20000 - 20) * share) / 20000
+    observed = world.country.value_counts(normalize=True)[["US", "JP", "UK", "EU"]]
+    assert np.allclose(observed, expected, atol=0.015)
+    industries = world.industry.value_counts(normalize=True)
+    assert np.allclose(industries, 1 / 6, atol=0.015)
+
+
+def test_simulated_market_labels_its_weights_vols_stocks_and_regimes():
+    market = simulate_market(40, 3, n_industries=2, seed=2, specific_vol_drift=0.1)
+    stocks = pd.Index([f"S{i:04d}" for i in range(40)], name="stock")
+    pd.testing.assert_index_equal(market.returns.columns, stocks)
+    weights = market.industry_weights()
+    pd.testing.assert_index_equal(weights.columns, pd.Index(["ENERGY", "MATERIALS"], name="industry"))
+    vol = market.specific_vol_at(1)  # from the drifting path
+    assert vol.name == "specific vol" and vol.index.equals(stocks)
+    assert market.regime.name == "regime"
+
+
+def test_restriction_at_eliminates_the_last_industry():
+    # R maps the free factors (all but the last industry) to all factors
+    market = simulate_market(40, 2, n_industries=3, seed=2)
+    r = market.restriction_at(1)
+    free = ["MKT", "ENERGY", "MATERIALS", "VALUE", "MOM", "SIZE"]
+    assert list(r.columns) == free and list(r.index) == list(market.factors)
+    w = market.industry_weights().iloc[1]
+    # the eliminated industry's row: f_IND = -(w_E f_E + w_M f_M) / w_I
+    expected = [0.0, -w["ENERGY"] / w["INDUSTRIALS"], -w["MATERIALS"] / w["INDUSTRIALS"], 0.0, 0.0, 0.0]
+    assert np.allclose(r.loc["INDUSTRIALS"], expected, rtol=1e-12)
+
+
+def test_the_crisis_settings_accept_their_limits():
+    # a crisis multiplier of exactly 1 is allowed (no crisis effect); an exit probability of 0 is not
+    calm = simulate_market(40, 12, seed=1, crisis_multiplier=1.0)
+    assert np.allclose(calm.regime_factor_cov[1], calm.regime_factor_cov[0], rtol=1e-15)
+    with pytest.raises(
+        ValueError,
+        match=r"^crisis_multiplier must be >= 1, transition probabilities in \(0, 1\), tail_dof > 2$",
+    ):
+        simulate_market(40, 12, seed=1, crisis_exit=0.0)
+
+
+def test_the_optional_features_are_reproducible_from_the_seed():
+    # their draws come from a second generator seeded from ``seed``, so the same seed repeats them
+    a = simulate_market(40, 6, seed=3, beta_dispersion=0.3, specific_vol_drift=0.2)
+    b = simulate_market(40, 6, seed=3, beta_dispersion=0.3, specific_vol_drift=0.2)
+    pd.testing.assert_frame_equal(a.returns, b.returns)
+
+
+def test_simulated_start_caps_are_log_normal_about_5():
+    log_caps = np.log(simulate_market(5000, 2, seed=4).caps.iloc[0])
+    assert np.median(log_caps) == pytest.approx(np.log(5.0), abs=0.06)  # standard error about 0.023
+    assert log_caps.std() == pytest.approx(1.3, abs=0.05)
+
+
+def test_industry_specific_vols_are_clipped_to_5_and_120_pct():
+    # a huge industry spread pushes whole industries past both bounds of the clip
+    market = simulate_market(120, 2, n_industries=12, seed=6, specific_industry_spread=4.0)
+    assert market.specific_vol.min() == 0.05 and market.specific_vol.max() == 1.2
+
+
+def test_specific_vol_drift_has_monthly_persistence_0_97():
+    # log(path / base) = d × a unit AR(1) with coefficient 0.97 a month
+    market = simulate_market(400, 60, seed=9, specific_vol_drift=0.2)
+    drift = np.log(market.specific_vol_path / market.specific_vol.to_numpy()) / 0.2
+    lag_one = np.mean([np.corrcoef(drift[t], drift[t + 1])[0, 1] for t in range(59)])
+    assert lag_one == pytest.approx(0.97, abs=0.01)
+
+
+def test_industry_weights_are_indexed_by_period():
+    market = simulate_market(40, 3, n_industries=2, seed=2)
+    pd.testing.assert_index_equal(market.industry_weights().index, market.periods)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (np.ones(40), r"^exposures of 'NEW' must be 2-dimensional, got shape \(40,\)$"),
+        (np.full((3, 40), np.nan), r"^exposures of 'NEW' contains 120 NaN or infinite value\(s\)$"),
+    ],
+)
+def test_fit_cross_sections_names_a_bad_extra_factor(values, message):
+    market = simulate_market(40, 3, n_industries=2, seed=2)
+    with pytest.raises(ValueError, match=message):
+        fit_cross_sections(market, extra={"NEW": values})
+
+
+def test_global_common_return_of_every_country_industry_cell_has_the_raw_volatility():
+    # re-centring moves risk between WORLD, countries and industries but leaves each stock's
+    # common return f_W + f_c + f_j at the raw model's independent draws: variance
+    # 4.5%² + 3%² + 2.5%² in every cell; 10,000 months pin each volatility to about 0.7%
+    world = simulate_global_market(n_stocks=20, n_periods=10000, n_countries=2, n_industries=2, seed=7)
+    f = world.factor_returns
+    expected = np.sqrt(0.045**2 + 0.03**2 + 0.025**2)
+    for country in world.countries:
+        for industry in world.industries:
+            common = f["WORLD"] + f[country] + f[industry]
+            assert common.std() == pytest.approx(expected, rel=0.025)
