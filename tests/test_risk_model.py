@@ -159,3 +159,49 @@ def test_solve_and_covariance_times_name_their_vector_in_full():
         model.covariance_times(pd.Series({"A": 1.0, "B": 0.5}))
     with pytest.raises(ValueError, match=r"^weights" + missing):
         model.aligned_weights(pd.Series({"A": 1.0, "B": 0.5}))
+
+
+def test_the_model_keeps_frozen_float_copies_in_its_own_order():
+    """The model stores copies: float, read-only, F in the exposures' factor order and the
+    specific variances in their stock order, untouched by later edits to the caller's data."""
+    x = pd.DataFrame([[1, 1], [1, -1], [1, 0]], index=list("ABC"), columns=FACTORS)  # integers
+    f = pd.DataFrame([[0.01, 0.01], [0.01, 0.04]], index=FACTORS[::-1], columns=FACTORS[::-1])
+    d = pd.Series({"C": 0.01, "A": 0.09, "B": 0.04})
+    model = RiskModel(x, f, d)
+    x.iloc[0, 0], f.iloc[0, 0], d.iloc[0] = 9, 9.0, 9.0  # the caller edits its own data
+    for stored in (model.exposures, model.factor_cov, model.specific_var):
+        assert not stored.to_numpy().flags.writeable
+        assert stored.to_numpy().dtype == np.float64
+    assert model.exposures.to_numpy().tolist() == [[1.0, 1.0], [1.0, -1.0], [1.0, 0.0]]
+    assert list(model.factor_cov.index) == list(FACTORS) == list(model.factor_cov.columns)
+    assert model.factor_cov.to_numpy().tolist() == [[0.04, 0.01], [0.01, 0.01]]
+    assert model.specific_var.to_dict() == {"A": 0.09, "B": 0.04, "C": 0.01}
+    assert list(model.specific_var.index) == list("ABC")
+
+
+@pytest.mark.parametrize(
+    ("exposures", "specific", "message"),
+    [
+        (
+            pd.DataFrame([[1.0, np.nan]], index=["A"], columns=FACTORS),
+            pd.Series({"A": 0.01}),
+            r"^exposures contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            pd.DataFrame([[1.0, 0.5]], index=["A"], columns=FACTORS),
+            pd.Series({"A": np.inf}),
+            r"^specific variances contains 1 NaN or infinite value\(s\)$",
+        ),
+        (
+            pd.DataFrame([[1.0, 0.5]], index=["A"], columns=FACTORS),
+            pd.Series({"B": 0.01}),
+            r"^specific variances does not match the model's stocks: "
+            r"missing stocks \['A'\]; unknown stocks \['B'\]$",
+        ),
+    ],
+    ids=["exposures-nan", "specific-inf", "specific-labels"],
+)
+def test_the_model_names_bad_exposures_and_specific_variances_in_full(exposures, specific, message):
+    f = pd.DataFrame([[0.04, 0.01], [0.01, 0.01]], index=FACTORS, columns=FACTORS)
+    with pytest.raises(ValueError, match=message):
+        RiskModel(exposures, f, specific)
