@@ -61,14 +61,19 @@ def test_fill_missing_and_dummies_by_hand():
     assert dummies["Z"].sum() == 0.0
 
 
-def test_exposure_matrix_by_hand():
+def _four_stocks() -> tuple[Universe, pd.DataFrame]:
+    """Stocks a-d in industries X, Y, X, Y (listed Y first), caps and SIZE 4, 3, 2, 1."""
     stocks = list("abcd")
     universe = Universe(
         industry=pd.Series(["X", "Y", "X", "Y"], index=stocks),
         cap=pd.Series([4.0, 3.0, 2.0, 1.0], index=stocks),
         industries=("Y", "X"),
     )
-    descriptors = pd.DataFrame({"SIZE": [4.0, 3.0, 2.0, 1.0]}, index=stocks)
+    return universe, pd.DataFrame({"SIZE": [4.0, 3.0, 2.0, 1.0]}, index=stocks)
+
+
+def test_exposure_matrix_by_hand():
+    universe, descriptors = _four_stocks()
     x = exposure_matrix(universe, descriptors)
     assert list(x.columns) == ["MKT", "Y", "X", "SIZE"]
     assert (x["MKT"] == 1.0).all() and x["X"].tolist() == [1.0, 0.0, 1.0, 0.0]
@@ -260,12 +265,7 @@ def test_exposure_rows_follow_the_universe_and_the_covered_stocks_in_their_order
     still come back in the universe's (or the covered descriptors') row order, and the
     dummies keep the stocks' labels."""
     stocks = list("abcd")
-    universe = Universe(
-        industry=pd.Series(["X", "Y", "X", "Y"], index=stocks),
-        cap=pd.Series([4.0, 3.0, 2.0, 1.0], index=stocks),
-        industries=("Y", "X"),
-    )
-    descriptors = pd.DataFrame({"SIZE": [4.0, 3.0, 2.0, 1.0]}, index=stocks)
+    universe, descriptors = _four_stocks()
     x = exposure_matrix(universe, descriptors.iloc[::-1])
     assert list(x.index) == stocks
     # cap-weighted mean 3, population std sqrt(1.25), as in test_exposure_matrix_by_hand

@@ -74,12 +74,11 @@ def test_gate_values_by_hand():
     assert (table["limit"].iloc[:3] == 1e-3).all()
 
 
-def test_a_gate_exactly_at_its_limit_passes():
-    stocks = list("ab")
-    x = pd.DataFrame({"MKT": 1.0, "X": 1.0, "STY": [1.0, -1.0]}, index=stocks)
-    f = pd.DataFrame(np.eye(3) * 0.01, index=x.columns, columns=x.columns)
-    model = RiskModel(x, f, pd.Series(0.01, index=stocks))
-    table = quality_gates(
+def _two_stock_gates(model) -> pd.DataFrame:
+    """The gates with no tolerance on a two-stock model (MKT, X, STY): half weight each,
+    STY the only style, factor means 0 and X's weight 1."""
+    stocks = list(model.stocks)
+    return quality_gates(
         model,
         pd.Series(0.5, index=stocks),
         ["STY"],
@@ -87,6 +86,14 @@ def test_a_gate_exactly_at_its_limit_passes():
         pd.Series({"X": 1.0}),
         tolerance=0.0,
     )
+
+
+def test_a_gate_exactly_at_its_limit_passes():
+    stocks = list("ab")
+    x = pd.DataFrame({"MKT": 1.0, "X": 1.0, "STY": [1.0, -1.0]}, index=stocks)
+    f = pd.DataFrame(np.eye(3) * 0.01, index=x.columns, columns=x.columns)
+    model = RiskModel(x, f, pd.Series(0.01, index=stocks))
+    table = _two_stock_gates(model)
     assert table["passed"].all()  # mean exactly 0, std exactly 1: the limits are inclusive
 
 
@@ -158,14 +165,7 @@ def test_singular_covariance_and_a_zero_specific_variance_fail_their_gates():
     # diagonal, so eigvalsh returns the diagonal exactly: smallest eigenvalue 0.0
     f = pd.DataFrame(np.diag([0.01, 0.0, 0.02]), index=x.columns, columns=x.columns)
     model = _UncheckedModel(x, f, pd.Series({"a": 0.0, "b": 0.01}))
-    table = quality_gates(
-        model,
-        pd.Series(0.5, index=stocks),
-        ["STY"],
-        pd.Series({"MKT": 0.0, "X": 0.0, "STY": 0.0}),
-        pd.Series({"X": 1.0}),
-        tolerance=0.0,
-    )
+    table = _two_stock_gates(model)
     eigen, specific = "factor covariance: -(smallest eigenvalue)", "non-positive specific variances"
     assert table.loc[eigen, "value"] == 0.0 and table.loc[specific, "value"] == 1.0
     assert table.loc[[eigen, specific], "limit"].tolist() == [0.0, 0.0]
