@@ -164,6 +164,7 @@ class MarkdownRenderer:
         self.heading_offset = heading_offset
         uri = app.builder.get_target_uri(docname)
         self.depth_to_root = uri.count("/")
+        self.copied_images = {unique for _docs, unique in self.env.images.values()}
 
     # -- helpers
     def number(self, figtype: str, node: nodes.Element) -> str:
@@ -180,8 +181,7 @@ class MarkdownRenderer:
         # A doctree the HTML writer has been through: it rewrote the URI to the copy
         # under _images/, relative to the page (e.g. ../_images/<name>.png).
         name = posixpath.basename(uri)
-        copied = {unique for _docs, unique in self.env.images.values()}
-        if posixpath.basename(posixpath.dirname(uri)) == "_images" and name in copied:
+        if posixpath.basename(posixpath.dirname(uri)) == "_images" and name in self.copied_images:
             return "_images/" + name
         if "://" in uri:
             return uri
