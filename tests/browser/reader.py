@@ -96,6 +96,30 @@ DARK_BACKGROUNDS = """() => [...document.querySelectorAll('.bd-content img')]
   .map(img => img.getAttribute('src') + ' ' + getComputedStyle(img).backgroundColor)"""
 
 
+# Dropdowns and the theme switch animate (fade-ins, colour transitions); a check must see
+# the end state, so the suite turns the animations off instead of waiting them out.
+NO_ANIMATIONS = """*, *::before, *::after {
+  animation-duration: 0s !important; animation-delay: 0s !important;
+  transition-duration: 0s !important; transition-delay: 0s !important; }"""
+
+# Within one code block, every span of one Pygments token class has the same colour, font
+# and background, so axe-core's colour-contrast verdict is the same for all of them: the
+# first of each is checked, the rest are marked and left out of the scan (they were half
+# of its time on a long chapter).
+MARK_REPEATED_TOKENS = """() => {
+  let marked = 0;
+  document.querySelectorAll('main pre').forEach(pre => {
+    const seen = new Set();
+    pre.querySelectorAll('span[class]').forEach(span => {
+      if (seen.has(span.className)) { span.setAttribute('data-same-token', ''); marked++; }
+      else { seen.add(span.className); }
+    });
+  });
+  axe.configure({rules: [{id: 'color-contrast', selector: '*:not([data-same-token])'}]});
+  return marked;
+}"""
+
+
 class Reader:
     """Opens each page once and keeps what it saw.
 
@@ -165,10 +189,18 @@ class Reader:
 
     @staticmethod
     def settle(page) -> None:
-        """Wait until dropdowns have finished opening: content fades in, and axe-core
-        would measure the contrast of half-transparent text."""
+        """Wait until nothing animates: with NO_ANIMATIONS in place a dropdown opens, and
+        the theme switches, at once; this guards against an animation the style misses
+        (axe-core would measure the contrast of half-transparent text)."""
         page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
-        page.wait_for_timeout(100)
+
+    def open(self, page, path: str):
+        """Load ``path``, turn animations off, wait for the math and the fonts; the response."""
+        response = page.goto(urljoin(self.base_url, path), wait_until="load")
+        page.add_style_tag(content=NO_ANIMATIONS)
+        self.wait_for_math(page)
+        page.evaluate("async () => { await document.fonts.ready; }")
+        return response
 
     def take_screenshot(self, page, name: str, full_page: bool = True) -> None:
         # JPEG: a tall page encodes in half the time of a PNG, and stays legible.
@@ -183,9 +215,7 @@ class Reader:
         name = path.removesuffix(".html").replace("/", "__")
         context, page = self.new_page()
         try:
-            page.goto(urljoin(self.base_url, path), wait_until="load")
-            self.wait_for_math(page)
-            page.evaluate("async () => { await document.fonts.ready; }")
+            self.open(page, path)
             self.take_screenshot(page, name)
             page.evaluate(
                 "() => { document.documentElement.dataset.mode = 'dark'; "
@@ -197,6 +227,67 @@ class Reader:
             context.close()
             self.screenshots = saved
 
+    def accessibility_violations(self, page) -> list[dict]:
+        """axe-core's scan of the page as it is now (WCAG 2.1 A and AA, and best practice):
+        each violated rule with its impact and up to five of the elements that break it."""
+        page.add_script_tag(content=self.axe)
+        page.evaluate(MARK_REPEATED_TOKENS)
+        results = page.evaluate("""async () => await axe.run(document, {
+            resultTypes: ['violations'], preload: false,
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}
+        })""")
+        return [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "targets": [n["target"] for n in v["nodes"]][:5],
+            }
+            for v in results["violations"]
+        ]
+
+    def violations_with_style(self, path: str, css: str) -> list[dict]:
+        """The accessibility scan of ``path`` with ``css`` added to the page (dropdowns
+        open): to show that the scan catches a fault planted in it."""
+        context, page = self.new_page()
+        try:
+            self.open(page, path)
+            page.evaluate(OPEN_ALL)
+            page.add_style_tag(content=css)
+            self.settle(page)
+            return self.accessibility_violations(page)
+        finally:
+            context.close()
+
+    def token_verdicts(self, path: str) -> dict[str, set[str]]:
+        """axe-core's colour-contrast verdicts on every Pygments token of ``path``, none left
+        out, grouped as MARK_REPEATED_TOKENS groups them (code block, token class): the
+        premise of that shortcut is that each group gets one verdict."""
+        context, page = self.new_page()
+        try:
+            self.open(page, path)
+            page.evaluate(OPEN_ALL)
+            self.settle(page)
+            page.add_script_tag(content=self.axe)
+            pairs = page.evaluate("""async () => {
+              document.querySelectorAll('main pre').forEach((pre, i) => pre
+                .querySelectorAll('span[class]')
+                .forEach(span => span.setAttribute('data-token', i + ' ' + span.className)));
+              const results = await axe.run(document, {elementRef: true,
+                runOnly: {type: 'rule', values: ['color-contrast']},
+                resultTypes: ['violations', 'passes', 'incomplete']});
+              return ['violations', 'passes', 'incomplete'].flatMap(kind => results[kind]
+                .flatMap(rule => rule.nodes)
+                .filter(node => node.element.hasAttribute('data-token'))
+                .map(node => [node.element.getAttribute('data-token'), kind]));
+            }""")
+        finally:
+            context.close()
+        verdicts: dict[str, set[str]] = {}
+        for token, verdict in pairs:
+            verdicts.setdefault(token, set()).add(verdict)
+        return verdicts
+
     def report(self, path: str) -> PageReport:
         if path in self.reports:
             return self.reports[path]
@@ -205,10 +296,8 @@ class Reader:
         self.recording, self.mode_prefix = True, ""
         context, page = self.new_page(report)
         try:
-            response = page.goto(urljoin(self.base_url, path), wait_until="load")
+            response = self.open(page, path)
             report.status = response.status if response else None
-            self.wait_for_math(page)
-            page.evaluate("async () => { await document.fonts.ready; }")
             if self.screenshots is not None:
                 self.take_screenshot(page, name)
             report.shown_code = page.evaluate(SHOWN_CODE)
@@ -220,20 +309,7 @@ class Reader:
             self.settle(page)  # showing the hidden inputs again restarts their fade-in
 
             self.recording = False
-            page.add_script_tag(content=self.axe)
-            results = page.evaluate("""async () => await axe.run(document, {
-                resultTypes: ['violations'], preload: false,
-                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}
-            })""")
-            report.axe_violations = [
-                {
-                    "id": v["id"],
-                    "impact": v["impact"],
-                    "help": v["help"],
-                    "targets": [n["target"] for n in v["nodes"]][:5],
-                }
-                for v in results["violations"]
-            ]
+            report.axe_violations = self.accessibility_violations(page)
 
             # Dark mode: the page as a reader who switched the theme to dark sees it (what
             # the theme's switch does: the mode on <html>, remembered in localStorage).

@@ -162,25 +162,54 @@ def test_previous_and_next_links_follow_the_table_of_contents(reader, base_url, 
     assert resolve(report.next_href) == expected_next
 
 
+@whole_book
+def test_repeated_code_tokens_share_one_contrast_verdict(reader):
+    """The accessibility scan checks the contrast of one span per token class and code
+    block (MARK_REPEATED_TOKENS in reader.py). On a chapter with code, a full scan gives
+    every span of such a group the same verdict, so the others add nothing."""
+    verdicts = reader.token_verdicts(PAGES[2])
+    assert len(verdicts) >= 20, "too few groups of code tokens to test"
+    mixed = {token: sorted(kinds) for token, kinds in verdicts.items() if len(kinds) > 1}
+    assert mixed == {}, "code tokens of one class and block with different contrast verdicts"
+
+
+@whole_book
+def test_the_scan_still_catches_a_faint_code_token(reader):
+    """With the repeated tokens left out, a token class drawn too faint still fails the
+    scan: its first span in each block is checked."""
+    faint = "main pre span.n, main pre span.nn { color: #d8d8d8 !important; }"
+    violations = reader.violations_with_style(PAGES[2], faint)
+    contrast = [v for v in violations if v["id"] == "color-contrast"]
+    assert contrast and contrast[0]["impact"] == "serious", violations
+
+
 # --- navigation and search ----------------------------------------------------------------
 
 
 @whole_book
 def test_next_links_walk_the_whole_book(reader, base_url):
-    """Clicking "next" from the landing page visits every page in table-of-contents order."""
+    """Clicking "next" from the landing page visits every page in table-of-contents order,
+    and "previous" on the last page goes back one. A reader clicks as soon as the link is
+    there; so does the test, without waiting for each page's math (the per-page checks
+    above load every page in full)."""
     context, page = reader.new_page()
+    here = lambda: urlparse(page.url).path.lstrip("/")  # noqa: E731
+
+    def follow(link: str) -> str:
+        before = page.url
+        page.locator(link).click()
+        page.wait_for_url(lambda url: url != before, wait_until="commit")
+        return here()
+
     try:
-        page.goto(urljoin(base_url, PAGES[0]))
-        visited = [urlparse(page.url).path.lstrip("/")]
-        while page.locator("a.right-next").count():
-            page.locator("a.right-next").click()
-            page.wait_for_load_state("load")
-            visited.append(urlparse(page.url).path.lstrip("/"))
-            assert len(visited) <= len(PAGES), "next links loop"
+        page.goto(urljoin(base_url, PAGES[0]), wait_until="commit")
+        visited = [here()]
+        for _ in PAGES[1:]:
+            visited.append(follow("a.right-next"))
         assert visited == PAGES
-        page.locator("a.left-prev").click()
-        page.wait_for_load_state("load")
-        assert urlparse(page.url).path.lstrip("/") == PAGES[-2]
+        page.wait_for_load_state("domcontentloaded")
+        assert page.locator("a.right-next").count() == 0, f"the last page, {PAGES[-1]}, has a next link"
+        assert follow("a.left-prev") == PAGES[-2]
     finally:
         context.close()
 
