@@ -102,22 +102,62 @@ NO_ANIMATIONS = """*, *::before, *::after {
   animation-duration: 0s !important; animation-delay: 0s !important;
   transition-duration: 0s !important; transition-delay: 0s !important; }"""
 
-# Within one code block, every span of one Pygments token class has the same colour, font
-# and background, so axe-core's colour-contrast verdict is the same for all of them: the
-# first of each is checked, the rest are marked and left out of the scan (they were half
-# of its time on a long chapter).
-MARK_REPEATED_TOKENS = """() => {
-  let marked = 0;
-  document.querySelectorAll('main pre').forEach(pre => {
-    const seen = new Set();
-    pre.querySelectorAll('span[class]').forEach(span => {
-      if (seen.has(span.className)) { span.setAttribute('data-same-token', ''); marked++; }
-      else { seen.add(span.className); }
+# The text of code blocks and tables, grouped by how it looks: one group per block and
+# per tag, colour, font size and weight, opacity, text shadow and background of the
+# element and of each ancestor up to the block. axe-core's colour-contrast verdict depends
+# on nothing else, so within a group it is the same for all (a full scan confirms it:
+# tests/browser/test_pages.py). Only elements whose own text has a letter or a digit
+# count, so the first of a group is one axe-core checks. JavaScript: [element, group].
+TEXT_BY_LOOK = r"""(() => {
+  const look = el => {
+    const s = getComputedStyle(el);
+    return [el.tagName, s.color, s.fontSize, s.fontWeight, s.opacity, s.textShadow,
+            s.backgroundColor, s.backgroundImage].join(' ');
+  };
+  const hasText = el => [...el.childNodes].some(
+    node => node.nodeType === Node.TEXT_NODE && /[\p{L}\p{N}]/u.test(node.textContent));
+  const found = [];
+  document.querySelectorAll('main pre, main table').forEach((block, i) => {
+    block.querySelectorAll('span, td, th, p').forEach(el => {
+      if (!hasText(el)) { return; }
+      let group = `${block.tagName} ${i}`;
+      for (let node = el; node !== block.parentElement; node = node.parentElement) {
+        group += ' / ' + look(node);
+      }
+      found.push([el, group]);
     });
   });
-  axe.configure({rules: [{id: 'color-contrast', selector: '*:not([data-same-token])'}]});
+  return found;
+})()"""
+
+# The accessibility scan checks the contrast of the first element of each group only: on
+# a long chapter the repeated code tokens and table cells were most of its time.
+MARK_REPEATED_TEXT = f"""() => {{
+  const seen = new Set();
+  let marked = 0;
+  for (const [el, group] of {TEXT_BY_LOOK}) {{
+    if (seen.has(group)) {{ el.setAttribute('data-same-look', ''); marked++; }}
+    else {{ seen.add(group); }}
+  }}
+  axe.configure({{rules: [{{id: 'color-contrast', selector: '*:not([data-same-look])'}}]}});
   return marked;
-}"""
+}}"""
+
+# A full colour-contrast scan, nothing left out: each grouped element's group and
+# axe-core's verdict on it (null if axe-core skips it).
+VERDICTS_BY_LOOK = f"""async () => {{
+  const found = {TEXT_BY_LOOK};
+  const results = await axe.run(document, {{elementRef: true,
+    runOnly: {{type: 'rule', values: ['color-contrast']}},
+    resultTypes: ['violations', 'passes', 'incomplete']}});
+  const verdict = new Map();
+  for (const kind of ['violations', 'passes', 'incomplete']) {{
+    for (const rule of results[kind]) {{
+      for (const node of rule.nodes) {{ verdict.set(node.element, kind); }}
+    }}
+  }}
+  return found.map(([el, group]) => [group, verdict.get(el) || null]);
+}}"""
 
 
 class Reader:
@@ -227,11 +267,12 @@ class Reader:
             context.close()
             self.screenshots = saved
 
-    def accessibility_violations(self, page) -> list[dict]:
+    def accessibility_violations(self, page, targets: int | None = 5) -> list[dict]:
         """axe-core's scan of the page as it is now (WCAG 2.1 A and AA, and best practice):
-        each violated rule with its impact and up to five of the elements that break it."""
+        each violated rule with its impact and the first ``targets`` elements that break it
+        (all of them if None)."""
         page.add_script_tag(content=self.axe)
-        page.evaluate(MARK_REPEATED_TOKENS)
+        page.evaluate(MARK_REPEATED_TEXT)
         results = page.evaluate("""async () => await axe.run(document, {
             resultTypes: ['violations'], preload: false,
             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}
@@ -241,7 +282,7 @@ class Reader:
                 "id": v["id"],
                 "impact": v["impact"],
                 "help": v["help"],
-                "targets": [n["target"] for n in v["nodes"]][:5],
+                "targets": [n["target"] for n in v["nodes"]][:targets],
             }
             for v in results["violations"]
         ]
@@ -255,38 +296,23 @@ class Reader:
             page.evaluate(OPEN_ALL)
             page.add_style_tag(content=css)
             self.settle(page)
-            return self.accessibility_violations(page)
+            return self.accessibility_violations(page, targets=None)
         finally:
             context.close()
 
-    def token_verdicts(self, path: str) -> dict[str, set[str]]:
-        """axe-core's colour-contrast verdicts on every Pygments token of ``path``, none left
-        out, grouped as MARK_REPEATED_TOKENS groups them (code block, token class): the
-        premise of that shortcut is that each group gets one verdict."""
+    def verdicts_by_look(self, path: str) -> list[tuple[str, str | None]]:
+        """A full colour-contrast scan of ``path`` (dropdowns open), nothing left out: for
+        each element TEXT_BY_LOOK groups, its group and axe-core's verdict ("passes",
+        "violations", "incomplete"; None if axe-core does not check it)."""
         context, page = self.new_page()
         try:
             self.open(page, path)
             page.evaluate(OPEN_ALL)
             self.settle(page)
             page.add_script_tag(content=self.axe)
-            pairs = page.evaluate("""async () => {
-              document.querySelectorAll('main pre').forEach((pre, i) => pre
-                .querySelectorAll('span[class]')
-                .forEach(span => span.setAttribute('data-token', i + ' ' + span.className)));
-              const results = await axe.run(document, {elementRef: true,
-                runOnly: {type: 'rule', values: ['color-contrast']},
-                resultTypes: ['violations', 'passes', 'incomplete']});
-              return ['violations', 'passes', 'incomplete'].flatMap(kind => results[kind]
-                .flatMap(rule => rule.nodes)
-                .filter(node => node.element.hasAttribute('data-token'))
-                .map(node => [node.element.getAttribute('data-token'), kind]));
-            }""")
+            return [tuple(row) for row in page.evaluate(VERDICTS_BY_LOOK)]
         finally:
             context.close()
-        verdicts: dict[str, set[str]] = {}
-        for token, verdict in pairs:
-            verdicts.setdefault(token, set()).add(verdict)
-        return verdicts
 
     def report(self, path: str) -> PageReport:
         if path in self.reports:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlparse
 
@@ -163,24 +164,36 @@ def test_previous_and_next_links_follow_the_table_of_contents(reader, base_url, 
 
 
 @whole_book
-def test_repeated_code_tokens_share_one_contrast_verdict(reader):
-    """The accessibility scan checks the contrast of one span per token class and code
-    block (MARK_REPEATED_TOKENS in reader.py). On a chapter with code, a full scan gives
-    every span of such a group the same verdict, so the others add nothing."""
-    verdicts = reader.token_verdicts(PAGES[2])
-    assert len(verdicts) >= 20, "too few groups of code tokens to test"
-    mixed = {token: sorted(kinds) for token, kinds in verdicts.items() if len(kinds) > 1}
-    assert mixed == {}, "code tokens of one class and block with different contrast verdicts"
+def test_text_that_looks_the_same_gets_one_contrast_verdict(reader):
+    """The accessibility scan checks the contrast of the first element only of each group
+    of code tokens and table cells that look the same (TEXT_BY_LOOK in reader.py). A full
+    scan shows why nothing is lost: every element of a group gets the same verdict (a
+    group whose first element axe-core skips while it checks the others would show two:
+    None and a verdict)."""
+    path = PAGES[2]  # a chapter with code and tables
+    rows = reader.verdicts_by_look(path)
+    verdicts: dict[str, set] = {}
+    for group, verdict in rows:
+        verdicts.setdefault(group, set()).add(verdict)
+    sizes = Counter(group for group, _ in rows)
+    repeated = [group for group, size in sizes.items() if size > 1]
+    for kind in ("PRE", "TABLE"):
+        assert sum(group.startswith(kind) for group in repeated) >= 5, f"{path}: too few {kind} groups"
+    mixed = {group: kinds for group, kinds in verdicts.items() if len(kinds) > 1}
+    assert mixed == {}, f"{path}: text that looks the same with different contrast verdicts"
 
 
 @whole_book
-def test_the_scan_still_catches_a_faint_code_token(reader):
-    """With the repeated tokens left out, a token class drawn too faint still fails the
-    scan: its first span in each block is checked."""
-    faint = "main pre span.n, main pre span.nn { color: #d8d8d8 !important; }"
+def test_the_scan_still_catches_faint_code_and_faint_table_cells(reader):
+    """With text that looks the same checked once per group, a token class or table cells
+    drawn too faint still fail the scan: the first of each group is checked."""
+    faint = "main pre span.n, main table td { color: #d8d8d8 !important; }"
     violations = reader.violations_with_style(PAGES[2], faint)
     contrast = [v for v in violations if v["id"] == "color-contrast"]
     assert contrast and contrast[0]["impact"] == "serious", violations
+    targets = [str(target) for target in contrast[0]["targets"]]  # CSS selectors
+    in_code = [t for t in targets if "codecell" in t]
+    assert in_code and len(in_code) < len(targets), f"code and table cells expected: {targets}"
 
 
 # --- navigation and search ----------------------------------------------------------------
