@@ -8,6 +8,7 @@
 # make pdf (the PDF edition; needs TeX Live), make benchmark (build and test timings),
 # make mutation [MODULE=covariance] (mutation score of `mini`), make hypothesis-explore.
 # make screenshots (every page photographed into _build/screenshots), make lint,
+# make full-contrast-scan (the accessibility scan's shortcut checked on every page),
 # make format-chapters (the chapters' code wrapped to the page's 80 characters).
 PYTHON ?= python3
 VENV   := .venv
@@ -32,7 +33,7 @@ TEST_PATHS := tests/browser/test_pages.py
 endif
 
 .PHONY: book test lint unit site-tests screenshots notebooks env serve lab pdf pdf-deps pdf-check \
-	format-chapters \
+	format-chapters full-contrast-scan \
 	benchmark clean mutation hypothesis-explore
 
 # Chapters are executed through jupyter-cache, keyed on `mini`'s source as well as the
@@ -75,6 +76,13 @@ unit: $(STAMP)
 site-tests: book
 	$(BIN)/python -m pytest tests/test_site_build.py tests/browser -p no:cacheprovider -q -rsxX \
 		-n $(XDIST) --dist loadscope
+
+# The accessibility scan checks the contrast of one element per group of text that looks
+# the same (tests/browser/reader.py); `make test` checks on one chapter that every element
+# of a group gets its group's verdict, this target on every page (.ci/run runs it).
+full-contrast-scan: book
+	BOOK_FULL_SCANS=1 $(BIN)/python -m pytest tests/browser/test_pages.py -p no:cacheprovider -q -rsxX \
+		-k test_text_that_looks_the_same -n $(XDIST) --dist loadscope
 
 # Every page photographed (light, full page; and dark) into _build/screenshots/, while the
 # browser suite runs (`make test` takes none, except of a page whose check fails).

@@ -102,36 +102,49 @@ NO_ANIMATIONS = """*, *::before, *::after {
   animation-duration: 0s !important; animation-delay: 0s !important;
   transition-duration: 0s !important; transition-delay: 0s !important; }"""
 
-# The text of code blocks and tables, grouped by how it looks: one group per block and
-# per tag, colour, font size and weight, opacity, text shadow and background of the
-# element and of each ancestor up to the block. axe-core's colour-contrast verdict depends
-# on nothing else, so within a group it is the same for all (a full scan confirms it:
-# tests/browser/test_pages.py). Only elements whose own text has a letter or a digit
-# count, so the first of a group is one axe-core checks. JavaScript: [element, group].
+# The text of the main column, grouped by how it looks: one group per block (a code
+# block, a table, or the rest of the column) and per tag, colour, font size and weight,
+# opacity, text shadow and background of the element and of each ancestor up to the
+# block. axe-core's colour-contrast verdict depends on nothing else, so within a group it
+# is the same for all (a full scan confirms it: tests/browser/test_pages.py). Only shown
+# elements whose own text has a letter or a digit count, so the first of a group is one
+# axe-core checks (a hidden "Show code" title first would have hidden the shown "Hide
+# code" one). A table cell spanning rows or columns is checked on its own: its background
+# depends on rows other than its own. JavaScript: [element, group].
 TEXT_BY_LOOK = r"""(() => {
+  const main = document.querySelector('main');
+  const looks = new Map();
   const look = el => {
-    const s = getComputedStyle(el);
-    return [el.tagName, s.color, s.fontSize, s.fontWeight, s.opacity, s.textShadow,
-            s.backgroundColor, s.backgroundImage].join(' ');
+    if (!looks.has(el)) {
+      const s = getComputedStyle(el);
+      looks.set(el, [el.tagName, s.color, s.fontSize, s.fontWeight, s.opacity, s.textShadow,
+                     s.backgroundColor, s.backgroundImage].join(' '));
+    }
+    return looks.get(el);
   };
   const hasText = el => [...el.childNodes].some(
     node => node.nodeType === Node.TEXT_NODE && /[\p{L}\p{N}]/u.test(node.textContent));
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility === 'visible';
+  const blocks = new Map();
   const found = [];
-  document.querySelectorAll('main pre, main table').forEach((block, i) => {
-    block.querySelectorAll('span, td, th, p').forEach(el => {
-      if (!hasText(el)) { return; }
-      let group = `${block.tagName} ${i}`;
-      for (let node = el; node !== block.parentElement; node = node.parentElement) {
-        group += ' / ' + look(node);
-      }
-      found.push([el, group]);
-    });
+  if (!main) { return found; }
+  main.querySelectorAll('*').forEach(el => {
+    // A cell spanning rows or columns lies over the backgrounds of several rows: alone.
+    if (!hasText(el) || !shown(el) || el.rowSpan > 1 || el.colSpan > 1) { return; }
+    const block = el.closest('pre, table') || main;
+    if (!blocks.has(block)) { blocks.set(block, `${block.tagName} ${blocks.size}`); }
+    let group = blocks.get(block);
+    for (let node = el; node !== block.parentElement; node = node.parentElement) {
+      group += ' / ' + look(node);
+    }
+    found.push([el, group]);
   });
   return found;
 })()"""
 
 # The accessibility scan checks the contrast of the first element of each group only: on
-# a long chapter the repeated code tokens and table cells were most of its time.
+# a long chapter, the repeated code tokens, table cells and paragraphs were most of its
+# time.
 MARK_REPEATED_TEXT = f"""() => {{
   const seen = new Set();
   let marked = 0;
