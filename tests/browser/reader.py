@@ -28,6 +28,8 @@ class PageReport:
     dark_image_backgrounds: list[str] = field(default_factory=list)
     shown_code: list[str] = field(default_factory=list)
     wide_code: list[str] = field(default_factory=list)
+    clicked: str | None = None
+    landed_on: str | None = None
 
 
 def _axe_source() -> str:
@@ -362,6 +364,18 @@ class Reader:
             report.dark_image_backgrounds = page.evaluate(DARK_BACKGROUNDS)
             if self.screenshots is not None:
                 self.take_screenshot(page, f"{name}-dark", full_page=False)
+
+            # Last, the reader clicks on: "next", or "previous" on the last page. What the
+            # next page does is that page's own visit, so nothing more is recorded.
+            self.recording = False
+            report.clicked = (
+                "a.right-next" if report.next_href else "a.left-prev" if report.prev_href else None
+            )
+            if report.clicked:
+                before = page.url
+                page.locator(report.clicked).click()
+                page.wait_for_url(lambda url: url != before, wait_until="commit")
+                report.landed_on = urlparse(page.url).path.lstrip("/")
         finally:
             self.recording = False
             context.close()
