@@ -11,6 +11,10 @@
 # make full-contrast-scan (the accessibility scan's shortcut checked on every page),
 # make format-chapters (the chapters' code wrapped to the page's 80 characters).
 PYTHON ?= python3
+# Python caches compiled modules, and pytest its assertion-rewritten tests, in __pycache__
+# (ignored by git). A machine that sets PYTHONDONTWRITEBYTECODE recompiled `mini` in every
+# kernel and rewrote every test module in each pytest worker, on every run (6 s a worker).
+unexport PYTHONDONTWRITEBYTECODE
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
