@@ -107,12 +107,13 @@ NO_ANIMATIONS = """*, *::before, *::after {
 # The text of the main column, grouped by how it looks: one group per block (a code
 # block, a table, or the rest of the column) and per tag, colour, font size and weight,
 # opacity, text shadow and background of the element and of each ancestor up to the
-# block. axe-core's colour-contrast verdict depends on nothing else, so within a group it
-# is the same for all (a full scan confirms it: tests/browser/test_pages.py). Only shown
+# block. axe-core's colour-contrast verdict depends on the text's colour and size and on
+# the backgrounds behind it, which here are its ancestors', so within a group it is the
+# same for all (a full scan confirms it: tests/browser/test_pages.py). A table cell that
+# spans rows or columns lies over other rows too, and is checked on its own. Only shown
 # elements whose own text has a letter or a digit count, so the first of a group is one
 # axe-core checks (a hidden "Show code" title first would have hidden the shown "Hide
-# code" one). A table cell spanning rows or columns is checked on its own: its background
-# depends on rows other than its own. JavaScript: [element, group].
+# code" one). JavaScript: [element, group].
 TEXT_BY_LOOK = r"""(() => {
   const main = document.querySelector('main');
   const looks = new Map();
@@ -131,7 +132,6 @@ TEXT_BY_LOOK = r"""(() => {
   const found = [];
   if (!main) { return found; }
   main.querySelectorAll('*').forEach(el => {
-    // A cell spanning rows or columns lies over the backgrounds of several rows: alone.
     if (!hasText(el) || !shown(el) || el.rowSpan > 1 || el.colSpan > 1) { return; }
     const block = el.closest('pre, table') || main;
     if (!blocks.has(block)) { blocks.set(block, `${block.tagName} ${blocks.size}`); }
@@ -347,7 +347,7 @@ class Reader:
             for key, value in page.evaluate(COLLECT).items():
                 setattr(report, key, value)
             report.text = page.evaluate(READABLE_TEXT)
-            self.settle(page)  # showing the hidden inputs again restarts their fade-in
+            self.settle(page)  # showing the hidden inputs again would restart their fade-in
 
             self.recording = False
             report.axe_violations = self.accessibility_violations(page)
