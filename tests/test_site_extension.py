@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
-from book_site import static_files_changed  # noqa: E402
+from book_site import bibliography_changed, static_files_changed  # noqa: E402
 
 
 def fake_app(project: Path, static_path: list[str]) -> SimpleNamespace:
@@ -45,3 +45,24 @@ def test_static_folders_of_extensions_and_other_builders_are_ignored(tmp_path):
     (tmp_path / "static" / "book.css").write_text("a { }")
     app.config.html_static_path = ["static"]
     assert static_files_changed(app, None, set(), set(), set()) == []
+
+
+def test_an_edited_bibliography_marks_the_pages_that_cite_outdated(tmp_path):
+    """After the first build, a changed references.bib re-reads exactly the pages with a
+    {cite} role; an unchanged one re-reads nothing."""
+    (tmp_path / "references.bib").write_text("@misc{a, title = {A}, year = {2000}}\n")
+    (tmp_path / "cites.md").write_text("As shown {cite:p}`a`.\n")
+    (tmp_path / "plain.md").write_text("No citation here.\n")
+    app = SimpleNamespace(confdir=str(tmp_path), config=SimpleNamespace(bibtex_bibfiles=["references.bib"]))
+    env = SimpleNamespace(found_docs={"cites", "plain"}, doc2path=lambda name: tmp_path / f"{name}.md")
+    assert bibliography_changed(app, env, set(), set(), set()) == ["cites"]  # none kept yet
+    assert bibliography_changed(app, env, set(), set(), set()) == []  # unchanged
+    (tmp_path / "references.bib").write_text("@misc{a, title = {A, edited}, year = {2000}}\n")
+    assert bibliography_changed(app, env, set(), set(), set()) == ["cites"]
+    assert bibliography_changed(app, env, set(), set(), set()) == []  # recorded
+
+
+def test_a_book_without_a_bibliography_has_nothing_to_re_read(tmp_path):
+    app = SimpleNamespace(confdir=str(tmp_path), config=SimpleNamespace())
+    env = SimpleNamespace(found_docs={"page"}, doc2path=lambda name: tmp_path / f"{name}.md")
+    assert bibliography_changed(app, env, set(), set(), set()) == []

@@ -230,6 +230,29 @@ def static_files_changed(app: Sphinx, env, added, changed, removed) -> list[str]
     return []
 
 
+def bibliography_changed(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Re-read the pages that cite when the bibliography changes.
+
+    sphinxcontrib-bibtex reads an edited references.bib again, but a page whose source is
+    unchanged keeps the old entry in its citations' tooltips until something else
+    rewrites it. The bibliography's contents are kept in the environment; when they
+    differ (or were never kept: a first build, which reads every page anyway), every
+    page whose source has a ``{cite`` role is read again."""
+    bibfiles = getattr(app.config, "bibtex_bibfiles", [])  # none without sphinxcontrib-bibtex
+    if not bibfiles:
+        return []
+    contents = b"".join(Path(app.confdir, name).read_bytes() for name in bibfiles)
+    digest = hashlib.sha256(contents).hexdigest()
+    before, env.book_bibliography = getattr(env, "book_bibliography", None), digest
+    if before == digest:
+        return []
+    return [
+        name
+        for name in env.found_docs
+        if "{cite" in Path(env.doc2path(name)).read_text(encoding="utf-8", errors="replace")
+    ]
+
+
 def setup(app: Sphinx) -> dict:
     # The branch the built site is published to (ghp-import's default, gh-pages): it holds
     # _sources/<chapter>.ipynb, which is what the Colab button opens.
@@ -238,6 +261,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", no_network, priority=900)
     app.connect("config-inited", apply_repository, priority=900)
     app.connect("env-get-outdated", static_files_changed)
+    app.connect("env-get-outdated", bibliography_changed)
     drop_thebe(app)
     bibstyle.register()  # round-bracket author-year citations, volumes without pages
     app.connect("html-page-context", notebook_download, priority=450)
