@@ -245,14 +245,31 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
 
 
+def _runs(labels: list[str], breaks: set[int]) -> list[tuple[int, int]]:
+    """(start, length) of each run of equal labels, a new run also at each of ``breaks``."""
+    runs: list[tuple[int, int]] = []
+    for j, label in enumerate(labels):
+        if runs and j not in breaks and label == labels[runs[-1][0]]:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((j, 1))
+    return runs
+
+
 def styler_latex(styler: Styler) -> str:
     """The table a Styler shows (its formatted cells, hidden rows and columns left out),
     as a LaTeX tabular with booktabs rules, shrunk to the line width when wider.
 
     The cells come from ``Styler.to_string``, so the PDF prints exactly the text the
     site's HTML table prints. Columns whose body cells are all numbers align right.
+    Labels of several levels are written in full first (a sparse ``to_string`` leaves out
+    the cells a label spans, which shifted the cells after it), then shown once as the
+    HTML shows them: an upper column label centred over the columns it spans, an index
+    label only where it changes.
     """
-    rows = [line.split("\x1f") for line in styler.to_string(delimiter="\x1f").splitlines()]
+    with pd.option_context("styler.sparse.columns", False, "styler.sparse.index", False):
+        text = styler.to_string(delimiter="\x1f")
+    rows = [line.split("\x1f") for line in text.splitlines()]
     columns_shown = not (styler.hide_columns_ and all(styler.hide_columns_))
     shows_index = not all(styler.hide_index_)
     names_shown = shows_index and not styler.hide_index_names
@@ -269,9 +286,34 @@ def styler_latex(styler: Styler) -> str:
         "l" if j < n_index or not all(_NUMBER.match(row[j].strip()) for row in body) else "r"
         for j in range(width)
     )
+    # An index label is shown where it changes, or where a label to its left changes.
+    for i in range(len(body) - 1, 0, -1):
+        for j in range(n_index - 1):  # the last level is shown on every row
+            if body[i][: j + 1] == body[i - 1][: j + 1]:
+                body[i][j] = ""
 
     def line(cells: list[str]) -> str:
         return " & ".join(latex_escape(cell) for cell in cells) + r" \\"
+
+    # An upper column label spans its run of columns; a run also ends where a label of a
+    # level above it changes.
+    upper = styler.columns.nlevels - 1 if columns_shown and len(head) > 1 else 0
+    head_lines, breaks = [], {n_index}
+    for r, row in enumerate(head):
+        if r >= upper:
+            head_lines.append(line(row))
+            continue
+        runs = _runs(row[n_index:], {j - n_index for j in breaks if j >= n_index})
+        cells = [latex_escape(cell) for cell in row[:n_index]]
+        rules = []
+        for start, length in runs:
+            label = latex_escape(row[n_index + start])
+            cells.append(rf"\multicolumn{{{length}}}{{c}}{{{label}}}" if length > 1 else label)
+            if length > 1 and label:
+                first = n_index + start + 1  # LaTeX counts columns from 1
+                rules.append(rf"\cmidrule(lr){{{first}-{first + length - 1}}}")
+            breaks.add(n_index + start)
+        head_lines.append(" & ".join(cells) + r" \\" + ("".join(f" {rule}" for rule in rules)))
 
     return "\n".join(
         [
@@ -280,7 +322,7 @@ def styler_latex(styler: Styler) -> str:
             r"\begin{adjustbox}{max width=\linewidth}",
             rf"\begin{{tabular}}{{{align}}}",
             r"\toprule",
-            *(line(row) for row in head),
+            *head_lines,
             *([r"\midrule"] if head else []),
             *(line(row) for row in body),
             r"\bottomrule",

@@ -115,3 +115,34 @@ def test_without_plumbing_empties_a_publishing_cell_and_spares_the_rest():
     magic = 'publish("a", 1)\n%time y = 2'
     assert without_plumbing(magic) == magic  # not Python: left alone
     assert without_plumbing("x = 1\n# publish( in a comment\n") == "x = 1\n# publish( in a comment\n"
+
+
+def test_styler_latex_keeps_every_cell_under_its_labels_with_several_levels():
+    """Two levels of column labels and of index labels: each number stays under its own
+    column (a sparse to_string left out the cells a label spans and shifted the rest), an
+    upper label is centred over its columns, an index label is shown where it changes."""
+    columns = pd.MultiIndex.from_product([["portfolio", "active"], ["risk", "share"]])
+    index = pd.MultiIndex.from_product([["1987", "2009"], ["A", "B"]], names=["year", "stock"])
+    frame = pd.DataFrame([[float(4 * i + j) for j in range(4)] for i in range(4)], index, columns)
+    assert _rows(styler_latex(frame.style.format("{:.1f}"))) == [
+        r" &  & \multicolumn{2}{c}{portfolio} & \multicolumn{2}{c}{active} \\"
+        r" \cmidrule(lr){3-4} \cmidrule(lr){5-6}",
+        r" &  & risk & share & risk & share \\",
+        r"year & stock &  &  &  &  \\",
+        r"\midrule",
+        r"1987 & A & 0.0 & 1.0 & 2.0 & 3.0 \\",
+        r" & B & 4.0 & 5.0 & 6.0 & 7.0 \\",
+        r"2009 & A & 8.0 & 9.0 & 10.0 & 11.0 \\",
+        r" & B & 12.0 & 13.0 & 14.0 & 15.0 \\",
+    ]
+
+
+def test_styler_latex_ends_a_label_s_span_where_the_level_above_changes():
+    columns = pd.MultiIndex.from_tuples([("x", "a", "p"), ("x", "a", "q"), ("y", "a", "p")])
+    frame = pd.DataFrame([[1.0, 2.0, 3.0]], index=["r"], columns=columns)
+    head = _rows(styler_latex(frame.style.format("{:.0f}")))[:3]
+    assert head == [
+        r" & \multicolumn{2}{c}{x} & y \\ \cmidrule(lr){2-3}",
+        r" & \multicolumn{2}{c}{a} & a \\ \cmidrule(lr){2-3}",  # not one run of three
+        r" & p & q & p \\",
+    ]
