@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -139,22 +137,14 @@ def test_quality_gates_name_the_bad_input(mm, bad, message):
         quality_gates(mm.risk_model, caps, styles, f, industry)
 
 
-@dataclass(frozen=True)
-class _UncheckedModel:
+def _unchecked_model(exposures: pd.DataFrame, factor_cov: pd.DataFrame, specific_var: pd.Series) -> RiskModel:
     """A model as a pipeline might read it back from storage, before RiskModel's own checks:
-    the gates exist to catch exactly what RiskModel would refuse."""
-
-    exposures: pd.DataFrame
-    factor_cov: pd.DataFrame
-    specific_var: pd.Series
-
-    @property
-    def stocks(self) -> pd.Index:
-        return self.exposures.index
-
-    @property
-    def factors(self) -> pd.Index:
-        return self.exposures.columns
+    the gates exist to catch exactly what RiskModel would refuse. A real RiskModel with its
+    fields set and its __post_init__ checks skipped, so everything else is RiskModel's own."""
+    model = object.__new__(RiskModel)
+    for name, value in [("exposures", exposures), ("factor_cov", factor_cov), ("specific_var", specific_var)]:
+        object.__setattr__(model, name, value)
+    return model
 
 
 def test_singular_covariance_and_a_zero_specific_variance_fail_their_gates():
@@ -164,7 +154,7 @@ def test_singular_covariance_and_a_zero_specific_variance_fail_their_gates():
     x = pd.DataFrame({"MKT": 1.0, "X": 1.0, "STY": [1.0, -1.0]}, index=stocks)
     # diagonal, so eigvalsh returns the diagonal exactly: smallest eigenvalue 0.0
     f = pd.DataFrame(np.diag([0.01, 0.0, 0.02]), index=x.columns, columns=x.columns)
-    model = _UncheckedModel(x, f, pd.Series({"a": 0.0, "b": 0.01}))
+    model = _unchecked_model(x, f, pd.Series({"a": 0.0, "b": 0.01}))
     table = _two_stock_gates(model)
     eigen, specific = "factor covariance: -(smallest eigenvalue)", "non-positive specific variances"
     assert table.loc[eigen, "value"] == 0.0 and table.loc[specific, "value"] == 1.0
