@@ -187,13 +187,31 @@ def singular(normal: np.ndarray) -> np.ndarray:
 
 
 def positive_definite(matrix: np.ndarray, name: str) -> None:
-    """Require a symmetric positive definite matrix (a Cholesky factor exists)."""
+    """Require a symmetric positive definite matrix: a Cholesky factor exists and none of
+    its pivots (the squared diagonal of the factor) is lost in rounding, that is below
+    n·ε times the largest variance on the diagonal."""
     symmetric(matrix, name)
     try:
-        np.linalg.cholesky(matrix)
+        pivots = np.diag(np.linalg.cholesky(matrix)) ** 2
     except np.linalg.LinAlgError:
+        pivots = None
+    # A singular matrix can still factor: rounding may leave its zero pivot a hair above
+    # zero (LAPACK builds differ), and the solve that follows then fails or returns noise.
+    scale = float(np.max(np.diag(matrix)))
+    if pivots is None or pivots.min() <= len(matrix) * np.finfo(float).eps * scale:
         smallest = float(np.linalg.eigvalsh(matrix)[0])
         raise ValueError(f"{name} is not positive definite (smallest eigenvalue {smallest:.3g})") from None
+
+
+def positive_semidefinite(matrix: np.ndarray, name: str) -> None:
+    """Require a symmetric matrix with no negative eigenvalue beyond rounding, which is
+    n·ε times the largest variance on its diagonal. Zero eigenvalues are allowed: a
+    factor covariance may leave a combination of factors riskless (chapter 9's industry
+    conventions do), and Σ = XFXᵀ + Δ is still positive definite when Δ is."""
+    symmetric(matrix, name)
+    smallest = float(np.linalg.eigvalsh(matrix)[0])
+    if smallest < -len(matrix) * np.finfo(float).eps * float(np.max(np.abs(np.diag(matrix)))):
+        raise ValueError(f"{name} is not positive semi-definite (smallest eigenvalue {smallest:.3g})")
 
 
 def frozen(data: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:

@@ -84,6 +84,16 @@ def zero_variance_portfolio(covariance: pd.DataFrame, rel_tol: float = 1e-10) ->
     return pd.Series(projected / budget, index=covariance.index, name="weight")
 
 
+def _factor_root(f: np.ndarray) -> np.ndarray:
+    """A matrix L with L Lᵀ = F: the Cholesky factor, or, for a singular F (which a
+    RiskModel allows), U √max(λ, 0) from F's eigendecomposition."""
+    try:
+        return np.linalg.cholesky(f)
+    except np.linalg.LinAlgError:
+        eigenvalues, eigenvectors = np.linalg.eigh(f)
+        return eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+
+
 def draw_returns(
     model: RiskModel, n_periods: int, periods_per_year: int = 252, seed: int | np.random.Generator = 0
 ) -> pd.DataFrame:
@@ -97,7 +107,7 @@ def draw_returns(
     periods = _count(n_periods, "number of periods")
     per_year = _count(periods_per_year, "periods per year")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    root = np.linalg.cholesky(model.factor_cov.to_numpy() / per_year)
+    root = _factor_root(model.factor_cov.to_numpy() / per_year)
     factor_returns = rng.standard_normal((periods, len(model.factors))) @ root.T
     specific = rng.standard_normal((periods, len(model.stocks))) * np.sqrt(
         model.specific_var.to_numpy() / per_year

@@ -496,10 +496,16 @@ def mean_variance_diagonal(
 def alignment_exposures(alpha: np.ndarray, exposures: np.ndarray) -> np.ndarray:
     r"""The part of an alpha that the risk factors cannot reproduce, as a standardised exposure.
 
-    .. math:: \alpha_\perp = \alpha - X (X^\top X)^{-1} X^\top \alpha, \qquad
+    .. math:: \alpha_\perp = \alpha - X (X^\top X)^{+} X^\top \alpha, \qquad
        y = \alpha_\perp / \operatorname{sd}(\alpha_\perp)
 
-    (least squares per period; the result has mean 0 when X spans a constant, as any
+    (least squares per period, with :math:`(X^\top X)^{+}` the pseudo-inverse: when X
+    carries a market factor and every industry, the market column is the sum of the
+    industry columns and :math:`X^\top X` is singular, but the projection of α on the
+    columns of X is still unique. It is computed from X's singular value decomposition,
+    :math:`\alpha - U_r U_r^\top \alpha`, with :math:`U_r` the left singular vectors whose
+    singular values exceed :math:`10^{-6}` times the largest, the book's one rule for a
+    singular regression. The result has mean 0 when X spans a constant, as any
     model with a market factor does, and standard deviation 1 across stocks, like a
     style exposure). A risk model with exposures X sees only specific risk in the
     direction y, and that is the direction an optimiser loads on: the factor
@@ -509,9 +515,12 @@ def alignment_exposures(alpha: np.ndarray, exposures: np.ndarray) -> np.ndarray:
     x = _checks.finite_array(exposures, "exposures")
     if x.ndim != a.ndim + 1 or x.shape[:-1] != a.shape:
         raise ValueError(f"exposures {x.shape} must be alpha's shape {a.shape} plus a factor axis")
-    xt = np.swapaxes(x, -1, -2)
-    coef = np.linalg.solve(xt @ x, (xt @ a[..., None]))
-    residual = a - (x @ coef)[..., 0]
+    # Solving the normal equations of a rank-deficient X returns coefficients made of
+    # rounding error, and the residual then moved with the BLAS build (1e-5 of y).
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    kept = s > s[..., :1] * np.sqrt(_checks.SINGULAR_RATIO)  # s² are X'X's eigenvalues
+    u = u * kept[..., None, :]
+    residual = a - (u @ (np.swapaxes(u, -1, -2) @ a[..., None]))[..., 0]
     spread = residual.std(axis=-1, keepdims=True)
     if np.any(spread < 1e-12 * np.maximum(np.abs(a).max(axis=-1, keepdims=True), 1e-300)):
         raise ValueError("the alpha lies within the span of the exposures: nothing is left to align")

@@ -52,7 +52,8 @@ class RiskModel:
 
     ``exposures`` is N × K (stocks × factors), ``factor_cov`` is K × K and
     ``specific_var`` holds the N diagonal entries of Δ, all in the same units
-    (decimal returns, annualised).
+    (decimal returns, annualised). F must be positive semi-definite and every specific
+    variance positive, which makes Σ positive definite; F itself may be singular.
     """
 
     exposures: pd.DataFrame
@@ -67,7 +68,7 @@ class RiskModel:
         _checks.same_labels(x.columns, f.columns, "factors", "factor covariance columns")
         _checks.same_labels(x.index, d.index, "stocks", "specific variances")
         f = f.loc[x.columns, x.columns]
-        _checks.positive_definite(f.to_numpy(), "factor covariance")
+        _checks.positive_semidefinite(f.to_numpy(), "factor covariance")
         if (d <= 0).any():
             raise ValueError(f"specific variances must be positive; not so for {list(d.index[d <= 0])}")
         object.__setattr__(self, "exposures", _checks.frozen(x))

@@ -91,10 +91,10 @@ def test_correlation_not_symmetric(mm):
         factor_covariance(mm.factor_vol, corr)
 
 
-def test_covariance_not_positive_definite_in_risk_model(mm):
+def test_covariance_not_positive_semidefinite_in_risk_model(mm):
     f = mm.risk_model.factor_cov.copy()
     f.loc["MKT", "MKT"] = -0.01
-    with pytest.raises(ValueError, match="factor covariance is not positive definite"):
+    with pytest.raises(ValueError, match="factor covariance is not positive semi-definite"):
         RiskModel(mm.exposures, f, mm.specific_vol**2)
 
 

@@ -205,6 +205,27 @@ def test_positive_variances_rejects_zero():
         _checks.positive_variances(pd.DataFrame(np.diag([1.0, 0.0]), index=["a", "b"]), "c")
 
 
+def test_a_singular_matrix_is_not_positive_definite_even_when_it_factors():
+    # rank one: whether LAPACK's Cholesky factor fails or leaves a pivot of rounding
+    # noise depends on the build, so the pivot is checked against the diagonal's scale
+    v = np.array([1e-2, 2e-2, 3e-2])
+    singular = np.outer(v, v)
+    with pytest.raises(ValueError, match=r"^m is not positive definite"):
+        _checks.positive_definite(singular, "m")
+    with pytest.raises(ValueError, match=r"^m is not positive definite"):
+        _checks.positive_definite(singular + np.diag([0.0, 0.0, 1e-22]), "m")
+    _checks.positive_definite(singular + np.diag([1e-8, 1e-8, 1e-8]), "m")
+
+
+def test_positive_semidefinite_allows_zero_eigenvalues_but_not_negative_ones():
+    v = np.array([1.0, 2.0, 3.0])
+    _checks.positive_semidefinite(np.outer(v, v), "m")  # eigenvalues 0, 0, 14
+    with pytest.raises(ValueError, match=r"^m is not positive semi-definite \(smallest eigenvalue -1\)$"):
+        _checks.positive_semidefinite(np.array([[1.0, 2.0], [2.0, 1.0]]), "m")
+    with pytest.raises(ValueError, match=r"^m is not symmetric$"):
+        _checks.positive_semidefinite(np.array([[1.0, 0.5], [0.0, 1.0]]), "m")
+
+
 def test_singular_at_the_ratio():
     stack = np.array([np.diag([1.0, 1e-12]), np.diag([1.0, 2e-12]), np.diag([1.0, 0.5]), np.zeros((2, 2))])
     assert _checks.singular(stack).tolist() == [True, False, False, True]

@@ -130,6 +130,20 @@ def test_drawn_returns_have_the_model_covariance():
     assert np.abs(returns.mean()).max() < 0.002
 
 
+def test_a_singular_factor_covariance_draws_factor_returns_with_that_covariance():
+    # two factors that always move together: F has rank one and no Cholesky factor
+    stocks = [f"S{i}" for i in range(4)]
+    f = pd.DataFrame(0.04 * np.ones((2, 2)), index=["A", "B"], columns=["A", "B"])
+    model = RiskModel(
+        exposures=pd.DataFrame({"A": [1.0, 0.0, 1.0, 0.5], "B": [0.0, 1.0, 1.0, 0.5]}, index=stocks),
+        factor_cov=f,
+        specific_var=pd.Series(0.01, index=stocks),
+    )
+    returns = draw_returns(model, 100_000, periods_per_year=1, seed=3)
+    difference = np.abs(sample_covariance(returns) - model.covariance()).to_numpy().max()
+    assert difference < 0.02 * model.covariance().to_numpy().max()
+
+
 def test_draws_are_reproducible_and_seeded():
     model = one_factor_model()
     pd.testing.assert_frame_equal(draw_returns(model, 5, seed=1), draw_returns(model, 5, seed=1))

@@ -281,6 +281,23 @@ def test_alignment_exposures_per_period_and_at_any_scale():
     assert np.allclose(panel[1], residual / residual.std(), rtol=1e-8)
 
 
+def test_alignment_exposures_with_a_market_and_every_industry():
+    # the market column is the sum of the industry dummies, so X'X is singular; the
+    # projection on X's columns is the one on the industries alone, and so must y be
+    rng = np.random.default_rng(11)
+    industry = rng.integers(0, 4, size=(3, 200))
+    dummies = (industry[..., None] == np.arange(4)).astype(float)  # (3, 200, 4)
+    style = rng.standard_normal((3, 200, 1))
+    full_rank = np.concatenate([dummies, style], axis=2)
+    with_market = np.concatenate([np.ones((3, 200, 1)), full_rank], axis=2)
+    alpha = 0.02 * (style[..., 0] + rng.standard_normal((3, 200)))
+    expected = alignment_exposures(alpha, full_rank)
+    assert np.abs(alignment_exposures(alpha, with_market) - expected).max() < 1e-12
+    for t in range(3):
+        fitted = full_rank[t] @ np.linalg.lstsq(full_rank[t], alpha[t], rcond=None)[0]
+        assert np.allclose(expected[t], (alpha[t] - fitted) / (alpha[t] - fitted).std(), atol=1e-12)
+
+
 @pytest.mark.parametrize(
     "alpha, exposures, message",
     [
