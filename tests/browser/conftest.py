@@ -5,6 +5,13 @@ ephemeral localhost port, opened in Debian's Chromium driven by Playwright for P
 (``executable_path``; Playwright never downloads a browser here). Every request that
 leaves localhost is blocked and recorded, so a page that needs the network fails.
 
+The browser is Debian's ``chromium-headless-shell`` where it is installed: the same
+Blink engine and version as ``chromium``, built only to run headless (it is also what
+Playwright itself runs for headless Chromium). The full browser in headless mode still
+starts a renderer for its own window furniture with every page; on two cores the shell
+took ``make test`` from 107 s to 87 s (busy CPU 198 s to 158 s). Otherwise ``chromium``;
+``CHROMIUM`` names any other binary.
+
 Without Chromium or Playwright the tests skip with a one-line reason, except under CI
 (``CI`` set), where a missing browser is a failure: `.ci/run` installs it.
 """
@@ -48,7 +55,12 @@ def toc_pages() -> list[str]:
 
 
 def chromium_path() -> str | None:
-    candidate = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    candidate = (
+        os.environ.get("CHROMIUM")
+        or shutil.which("chromium-headless-shell")
+        or shutil.which("chromium")
+        or "/usr/bin/chromium"
+    )
     return candidate if candidate and Path(candidate).is_file() else None
 
 
@@ -57,7 +69,7 @@ def browser_unavailable() -> str | None:
     if importlib.util.find_spec("playwright") is None:
         return "Playwright for Python is not installed (pip install playwright)"
     if chromium_path() is None:
-        return "Chromium not found (apt-get install chromium, or set CHROMIUM)"
+        return "Chromium not found (apt-get install chromium-headless-shell, or set CHROMIUM)"
     return None
 
 
