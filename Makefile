@@ -9,7 +9,8 @@
 # make mutation [MODULE=covariance] (mutation score of `mini`), make hypothesis-explore.
 # make screenshots (every page photographed into _build/screenshots), make lint,
 # make full-contrast-scan (the accessibility scan's shortcut checked on every page),
-# make format-chapters (the chapters' code wrapped to the page's 80 characters).
+# make format-chapters (the chapters' code wrapped to the page's 80 characters),
+# make lock (constraints.txt, the tested versions, re-resolved from requirements.txt).
 PYTHON ?= python3
 # Python caches compiled modules, and pytest its assertion-rewritten tests, in __pycache__
 # (ignored by git). A machine that sets PYTHONDONTWRITEBYTECODE recompiled `mini` in every
@@ -36,7 +37,7 @@ NB_SOURCES := $(wildcard chapters/$(CHAPTER)-*.md)
 TEST_PATHS := tests/browser/test_pages.py
 endif
 
-.PHONY: book test lint unit site-tests screenshots notebooks env serve lab pdf pdf-deps pdf-check \
+.PHONY: book test lint unit site-tests screenshots notebooks env lock serve lab pdf pdf-deps pdf-check \
 	format-chapters full-contrast-scan \
 	benchmark clean mutation hypothesis-explore
 
@@ -97,14 +98,27 @@ screenshots: book
 
 env: $(STAMP)
 
-# The virtual environment is rebuilt whenever requirements.txt or pyproject.toml changes.
-# requirements.txt ends with `-e .`: `mini` is installed in editable mode, so every kernel
-# the book or nbval starts (they run inside chapters/) imports the working copy.
-$(STAMP): requirements.txt pyproject.toml
+# The virtual environment is rebuilt whenever requirements.txt, constraints.txt or
+# pyproject.toml changes. requirements.txt ends with `-e .`: `mini` is installed in
+# editable mode, so every kernel the book or nbval starts (they run inside chapters/)
+# imports the working copy. constraints.txt holds the exact versions the book was tested
+# with; `make lock` re-resolves requirements.txt in a scratch venv and rewrites it.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $(STAMP)
+
+LOCKVENV := _build/lock-venv
+lock:
+	rm -rf $(LOCKVENV)
+	$(PYTHON) -m venv $(LOCKVENV)
+	$(LOCKVENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCKVENV)/bin/python -m pip install --quiet -r requirements.txt
+	{ sed -n '/^#/p' constraints.txt; $(LOCKVENV)/bin/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf $(LOCKVENV)
+	@echo "constraints.txt rewritten: run 'make test' (the venv is rebuilt) and commit it"
 
 # The built site on http://localhost:$(PORT)/ (search needs a server; file:// is not enough).
 serve:
