@@ -200,7 +200,7 @@ def positive_definite(matrix: np.ndarray, name: str) -> None:
     scale = float(np.max(np.diag(matrix)))
     if pivots is None or pivots.min() <= len(matrix) * np.finfo(float).eps * scale:
         smallest = float(np.linalg.eigvalsh(matrix)[0])
-        raise ValueError(f"{name} is not positive definite (smallest eigenvalue {smallest:.3g})") from None
+        raise ValueError(f"{name} is not positive definite (smallest eigenvalue {smallest:.3g})")
 
 
 def positive_semidefinite(matrix: np.ndarray, name: str) -> None:
