@@ -83,6 +83,22 @@ def test_bounded_solution_when_a_limit_must_be_released(seed):
     check_box_limited_solution(seed, 0.6)
 
 
+def test_a_stock_the_constraints_hold_still_is_not_taken_for_a_blocking_limit():
+    # Stock c's active weight is fixed by its own constraint row, so every step leaves it
+    # where it is (a step of zero, or of rounding noise either side of zero). Only a step
+    # towards its finite lower limit may make that limit block; a step of +1e-17 read as
+    # one would pin c at -1 and break the constraint.
+    names = ["a", "b", "c"]
+    sigma = pd.DataFrame(np.diag([0.01, 0.02, 0.03]), index=names, columns=names)
+    rows = pd.DataFrame([[1.0, 1.0, 1.0], [0.0, 0.0, 1.0]], index=["budget", "fixed c"], columns=names)
+    targets = pd.Series([0.0, 0.1], index=rows.index)
+    # free optimum: a = -1/15, b = -1/30; a's limit of -0.05 binds, so b takes the rest
+    lower = pd.Series([-0.05, -1.0, -1.0], index=names)
+    upper = pd.Series(1.0, index=names)
+    w = minimum_tracking_error_bounded(sigma, rows, targets, lower, upper)
+    assert np.allclose(w, [-0.05, -0.05, 0.1], atol=1e-12)
+
+
 def check_box_limited_solution(seed: int, tightness: float) -> None:
     sigma, a, b, alpha = random_problem(seed)
     free = minimum_tracking_error(sigma, a, b)
