@@ -139,7 +139,11 @@ def run(served, tmp_path_factory):
     os.environ.update(environment)
     try:
         client = NotebookClient(
-            notebook, km=manager, timeout=180, resources={"metadata": {"path": str(workdir)}}
+            notebook,
+            km=manager,
+            timeout=180,
+            resources={"metadata": {"path": str(workdir)}},
+            shutdown_kernel="immediate",  # see _ext/book_site/execute.py
         )
         client.execute()
     finally:
