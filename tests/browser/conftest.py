@@ -95,6 +95,12 @@ def site() -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    # Keep-alive, as a real web server does: with HTTP/1.0 every request of every page
+    # took a new connection, and so a new ephemeral port. Thousands of them a minute can
+    # take a port that jupyter_client has just picked for an nbval kernel on the other
+    # worker, before the kernel binds it ("Kernel died before replying to kernel_info").
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args) -> None:  # keep pytest's output clean
         pass
 

@@ -3,12 +3,15 @@ server that shows it the site."""
 
 from __future__ import annotations
 
+import functools
+import http.client
 import socketserver
 import stat
+import threading
 
 import pytest
 
-from .conftest import _SiteServer, chromium_path
+from .conftest import _QuietHandler, _SiteServer, chromium_path
 
 
 def _executable(folder, name):
@@ -45,3 +48,27 @@ def test_the_site_server_is_quiet_only_when_the_browser_hangs_up(error, reported
     finally:
         server.server_close()
     assert ("planted" in capfd.readouterr().err) is reported
+
+
+def test_the_site_server_keeps_connections_alive(tmp_path):
+    # one connection serves several requests, so a page costs a few ephemeral ports, not
+    # one per file
+    (tmp_path / "a.html").write_text("<p>a</p>")
+    (tmp_path / "b.css").write_text("p {}")
+    server = _SiteServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection(*server.server_address, timeout=5)
+        bodies, sockets = [], []
+        for name in ("a.html", "b.css", "a.html"):
+            connection.request("GET", f"/{name}")
+            response = connection.getresponse()
+            assert response.status == 200 and response.version == 11
+            bodies.append(response.read())
+            sockets.append(connection.sock)
+        assert bodies == [b"<p>a</p>", b"p {}", b"<p>a</p>"]
+        assert all(sock is sockets[0] for sock in sockets)  # no request needed a new connection
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
