@@ -186,10 +186,15 @@ def singular(normal: np.ndarray) -> np.ndarray:
     return ~(values[..., 0] > values[..., -1] * SINGULAR_RATIO)
 
 
+def _rounding(matrix: np.ndarray) -> float:
+    """What rounding can make of zero in a covariance matrix: n·ε times its largest
+    variance (the largest absolute entry on the diagonal)."""
+    return len(matrix) * np.finfo(float).eps * float(np.max(np.abs(np.diag(matrix))))
+
+
 def positive_definite(matrix: np.ndarray, name: str) -> None:
     """Require a symmetric positive definite matrix: a Cholesky factor exists and none of
-    its pivots (the squared diagonal of the factor) is lost in rounding, that is below
-    n·ε times the largest variance on the diagonal."""
+    its pivots (the squared diagonal of the factor) is lost in rounding (``_rounding``)."""
     symmetric(matrix, name)
     try:
         pivots = np.diag(np.linalg.cholesky(matrix)) ** 2
@@ -197,20 +202,19 @@ def positive_definite(matrix: np.ndarray, name: str) -> None:
         pivots = None
     # A singular matrix can still factor: rounding may leave its zero pivot a hair above
     # zero (LAPACK builds differ), and the solve that follows then fails or returns noise.
-    scale = float(np.max(np.diag(matrix)))
-    if pivots is None or pivots.min() <= len(matrix) * np.finfo(float).eps * scale:
+    if pivots is None or pivots.min() <= _rounding(matrix):
         smallest = float(np.linalg.eigvalsh(matrix)[0])
         raise ValueError(f"{name} is not positive definite (smallest eigenvalue {smallest:.3g})")
 
 
 def positive_semidefinite(matrix: np.ndarray, name: str) -> None:
-    """Require a symmetric matrix with no negative eigenvalue beyond rounding, which is
-    n·ε times the largest variance on its diagonal. Zero eigenvalues are allowed: a
-    factor covariance may leave a combination of factors riskless (chapter 9's industry
-    conventions do), and Σ = XFXᵀ + Δ is still positive definite when Δ is."""
+    """Require a symmetric matrix with no negative eigenvalue beyond rounding
+    (``_rounding``). Zero eigenvalues are allowed: a factor covariance may leave a
+    combination of factors riskless (chapter 9's industry conventions do), and
+    Σ = XFXᵀ + Δ is still positive definite when Δ is."""
     symmetric(matrix, name)
     smallest = float(np.linalg.eigvalsh(matrix)[0])
-    if smallest < -len(matrix) * np.finfo(float).eps * float(np.max(np.abs(np.diag(matrix)))):
+    if smallest < -_rounding(matrix):
         raise ValueError(f"{name} is not positive semi-definite (smallest eigenvalue {smallest:.3g})")
 
 
