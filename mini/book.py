@@ -63,27 +63,24 @@ BUILD_FLAG = "MINI_BOOK_BUILD"
 
 
 def publish(key: str, value: object) -> None:
-    """Glue one figure (a number, a string or a matplotlib figure) under ``key``.
+    """Glue one figure (a number, a string or a matplotlib figure) under ``key`` for the
+    book's build, or show a figure to a reader.
 
-    In the book's build the page shows a glued figure where the text places it
-    (``{glue:figure}``), so nothing is displayed here. Anywhere else (JupyterLab, a
-    downloaded chapter, Colab) a figure is also displayed under the cell that makes it,
-    and glueing is skipped when myst-nb is not installed: the reader's notebook has every
-    value in its text already.
+    The build reads glued values into the text (``{glue:text}``, ``{glue:figure}``) and
+    sets ``MINI_BOOK_BUILD`` for its kernels: there the value is glued and nothing is
+    displayed, so the page never shows a figure twice. Anywhere else (JupyterLab, a
+    downloaded chapter, Colab, nbval) nothing reads glue records, since the reader's
+    notebook has every value in its text already: a figure is displayed under the cell
+    that makes it and nothing is glued. Such a kernel never imports myst-nb, whose glue
+    brings nbformat and jsonschema (0.1 s a kernel, 1 s where JupyterLab's dependencies
+    add jsonschema's format checkers). Either way a non-finite number is refused.
     """
     value = _plain(value)
-    try:
+    if os.environ.get(BUILD_FLAG):
         from myst_nb import glue
-    except ImportError:
-        glue = None
-    shown = not os.environ.get(BUILD_FLAG) and _is_figure(value) and _in_ipython()
-    if shown and glue is not None:
-        # Glued and displayed: render the figure to PNG once for both (rendering is the
-        # slow part of a chapter that draws a dozen figures).
-        value = _Rendered(value)
-    if glue is not None:
+
         glue(key, value, display=False)
-    if shown:
+    elif _is_figure(value) and _in_ipython():
         from IPython.display import display
 
         display(value)
@@ -95,18 +92,6 @@ def _in_ipython() -> bool:
     except ImportError:
         return False
     return get_ipython() is not None
-
-
-class _Rendered:
-    """A figure formatted once by IPython's display formatters; displays as that bundle."""
-
-    def __init__(self, figure: object) -> None:
-        from IPython.core.formatters import format_display_data
-
-        self.data, self.metadata = format_display_data(figure)
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
-        return self.data, self.metadata
 
 
 def _is_figure(value: object) -> bool:

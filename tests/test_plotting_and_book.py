@@ -343,8 +343,12 @@ def test_every_chart_labels_the_axes_it_is_given():
     assert panel_bars(frame, "t", ylabel="source").axes[0].get_ylabel() == "source"
 
 
-def test_publish_renders_a_figure_once_for_its_glue_and_its_display(monkeypatch):
-    """In a reader's kernel a published figure is glued and shown: one PNG serves both."""
+def test_publish_glues_in_the_build_and_shows_figures_to_readers(monkeypatch):
+    """In the book's build a published value is glued and nothing is shown; in a reader's
+    kernel a figure is shown under its cell, numbers are not glued, and myst-nb (whose
+    glue brings nbformat and jsonschema) is never imported."""
+    import sys
+
     from IPython.core import pylabtools
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
@@ -361,20 +365,41 @@ def test_publish_renders_a_figure_once_for_its_glue_and_its_display(monkeypatch)
     shell, original = InteractiveShell.instance(), pylabtools.print_figure
     monkeypatch.setattr(pylabtools, "print_figure", counting)
     pylabtools.select_figure_formats(shell, {"png"})
-    monkeypatch.delenv(BUILD_FLAG, raising=False)
     fig = bar_chart(pd.Series({"a": 0.02, "b": -0.01}), "t")
     try:
+        # a reader's kernel: myst-nb's glue is never called, nor imported
+        monkeypatch.delenv(BUILD_FLAG, raising=False)
+        import myst_nb
+
+        real_glue, glued = myst_nb.glue, []
+        monkeypatch.setattr(myst_nb, "glue", lambda key, *args, **kwargs: glued.append(key))
         with capture_output() as captured:
             publish("fig", fig)
-        glued, shown = captured.outputs
-        assert len(renders) == 1
-        assert glued.data["application/papermill.record/image/png"] == shown.data["image/png"]
-        assert glued.metadata["scrapbook"]["name"] == "fig"
-        # in the book's build the page places the glued figure: it is not shown twice
+            publish("vol", 0.1234)
+        (shown,) = captured.outputs
+        assert list(shown.data) == ["text/plain", "image/png"] and len(renders) == 1
+        assert glued == []
+        with pytest.raises(ValueError, match="non-finite"):
+            publish("vol", float("nan"))
+        monkeypatch.setitem(sys.modules, "myst_nb", None)  # importing it raises ImportError
+        with capture_output() as captured:
+            publish("fig", fig)
+        assert len(captured.outputs) == 1
+        # the build: glued, not shown
         monkeypatch.setenv(BUILD_FLAG, "1")
+        monkeypatch.setitem(sys.modules, "myst_nb", myst_nb)
+        monkeypatch.setattr(myst_nb, "glue", real_glue)
         with capture_output() as captured:
             publish("fig", fig)
-        assert len(captured.outputs) == 1 and len(renders) == 2
+            publish("vol", 0.1234)
+        glued_figure, glued_number = captured.outputs
+        assert list(glued_figure.data) == [
+            "application/papermill.record/text/plain",
+            "application/papermill.record/image/png",
+        ]
+        assert glued_figure.metadata["scrapbook"]["name"] == "fig"
+        assert glued_number.data == {"application/papermill.record/text/plain": "0.1234"}
+        assert len(renders) == 3
     finally:
         monkeypatch.undo()
         pylabtools.select_figure_formats(shell, {"png"})

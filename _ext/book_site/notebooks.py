@@ -30,9 +30,9 @@ environment variable ``BOOK_BASEURL``, which also becomes Sphinx's ``html_baseur
 Without it the cell says how to install `mini` instead.
 
 **Figures under the cells that draw them.** The build sets ``MINI_BOOK_BUILD=1`` for the
-kernels it starts; ``mini.book.publish`` displays a glued figure only when that is not
-set, so the site (which shows figures through ``{glue:figure}``) never shows one twice,
-while a reader's kernel shows each figure under its cell.
+kernels it starts; ``mini.book.publish`` glues values only when that is set, and
+displays nothing then, so the site (which shows figures through ``{glue:figure}``)
+never shows one twice, while a reader's kernel shows each figure under its cell.
 """
 
 from __future__ import annotations
