@@ -47,13 +47,35 @@ endif
 # lacks, several at a time, into that same cache (_ext/book_site/execute.py); the build then
 # finds them all there. It runs from _ext/ so that the kernels' environment is untouched.
 PREEXECUTE := cd _ext && ../$(BIN)/python -m book_site.execute ..
-book: $(STAMP)
-	$(PREEXECUTE)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+# The site is rebuilt when something it is built from is newer than its stamp: a source
+# below, the environment ($(STAMP)), or the build-time settings (SITE_SETTINGS). With
+# nothing changed, `make book` runs neither step; Sphinx would take 4 s (on two cores) to
+# find nothing to do, and `make test` runs `make book` first. A failed build leaves the
+# stamp as it was, so the next `make book` builds again.
+SITE_STAMP := _build/html/.built-from-sources
+SITE_SOURCES := Makefile _config.yml _toc.yml intro.md references.bib jupytext.toml \
+	pyproject.toml README.md requirements.txt constraints.txt \
+	$(sort $(shell find chapters mini _ext -type f -not -path '*/__pycache__/*' -not -name '*.pyc'))
+# The settings the build reads from the environment, and the list of sources (so that a
+# file added or removed counts as a change), written when they differ from the last record.
+SITE_SETTINGS := _build/site-settings.txt
+SITE_SETTINGS_TEXT := BOOK_REPOSITORY_URL=$(BOOK_REPOSITORY_URL) BOOK_BASEURL=$(BOOK_BASEURL) $(SITE_SOURCES)
+ifneq ($(SITE_SETTINGS_TEXT),$(file <$(SITE_SETTINGS)))
+$(shell mkdir -p $(dir $(SITE_SETTINGS)))
+$(file >$(SITE_SETTINGS),$(SITE_SETTINGS_TEXT))
+endif
+
+book: $(SITE_STAMP)
 	@echo "Book built: open _build/html/index.html, or run 'make serve'"
 
-# Lint first: it takes seconds and fails early. Then the book (each chapter executed at
-# most once, and not at all if the cache has it), then one pytest session: unit tests,
+$(SITE_STAMP): $(STAMP) $(SITE_SOURCES) $(SITE_SETTINGS)
+	$(PREEXECUTE)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	touch $@
+
+# Lint first: it takes seconds and fails early. Then the book (built only if a source
+# changed; each chapter executed at most once, and not at all if the cache has it), then
+# one pytest session: unit tests,
 # site checks, browser suite, and nbval, which runs each chapter once more, as a reader
 # would, from the jupytext-converted notebook.
 test: lint book
