@@ -2,10 +2,11 @@
 
 The Makefile stamps the built site (``_build/html/.built-from-sources``) and lists what
 the site is built from: the chapters, `mini`, `_ext/`, the configuration files, the
-environment's stamp, and a record of the build-time settings. These tests ask make
-(``make -q``: exit 0 if the stamp is up to date, 1 if its recipe would run; ``-W FILE``:
-as if FILE had just changed) and change nothing in the working tree. They need the
-built site that `make test` builds first.
+environment's stamp, and a record of the build-time settings and of the source list.
+These tests copy those sources into a scratch folder, date every file, and ask make
+there (``make -q``: exit 0 if the stamp is up to date, 1 if its recipe would run;
+``-W FILE``: as if FILE had just changed). Nothing is built, and the working tree and
+its site are left alone.
 """
 
 from __future__ import annotations
@@ -19,41 +20,67 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = "_build/html/.built-from-sources"
-SETTINGS = ROOT / "_build" / "site-settings.txt"
+SETTINGS = "_build/site-settings.txt"
+FILES = [
+    "Makefile",
+    "_config.yml",
+    "_toc.yml",
+    "intro.md",
+    "references.bib",
+    "jupytext.toml",
+    "pyproject.toml",
+    "README.md",
+    "requirements.txt",
+    "constraints.txt",
+]
+FOLDERS = ["chapters", "mini", "_ext"]
+SOURCES_TIME = 1_700_000_000  # every source dated here, the stamp an hour later
 
 
 def environment(**settings: str) -> dict:
-    """This process's environment with ``settings``, less the variables of a calling make
-    (`make test` runs the tests), which would pass its flags on."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MAKE")}
+    """This process's environment without the build-time settings and the variables of a
+    calling make (`make test` runs the tests), with ``settings``."""
+    unset = ("BOOK_REPOSITORY_URL", "BOOK_BASEURL")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAKE") and key not in unset}
     return env | settings
 
 
-def question(*args: str, env: dict | None = None) -> int:
-    """``make -q``'s verdict on the site's stamp: 0 up to date, 1 the build would run."""
+def question(book: Path, *args: str, env: dict | None = None) -> int:
+    """``make -q``'s verdict on the site's stamp in ``book``: 0 up to date, 1 the build would run."""
     done = subprocess.run(
-        ["make", "-q", *args, STAMP], cwd=ROOT, env=env or environment(), capture_output=True, text=True
+        ["make", "-q", *args, STAMP], cwd=book, env=env or environment(), capture_output=True, text=True
     )
     assert done.returncode in (0, 1), done.stdout + done.stderr
     return done.returncode
 
 
-@pytest.fixture(scope="module")
-def built() -> None:
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A scratch copy of what the site is built from, with a site built after all of it."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    if not (ROOT / STAMP).is_file():
-        message = f"the site is not built ({STAMP} is missing): run `make book` first"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    for name in FILES:
+        shutil.copy2(ROOT / name, tmp_path / name)
+    for name in FOLDERS:
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / ".installed").touch()
+    assert question(tmp_path) == 1  # no site yet; make writes the settings record
+    (tmp_path / STAMP).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / STAMP).touch()
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            os.utime(path, (SOURCES_TIME, SOURCES_TIME))
+    os.utime(tmp_path / STAMP, (SOURCES_TIME + 3600, SOURCES_TIME + 3600))
+    return tmp_path
 
 
-def test_an_up_to_date_site_is_not_built_again(built):
-    assert question() == 0, "nothing changed since `make book`, yet make would build the site again"
+def test_an_up_to_date_site_is_not_built_again(book):
+    assert question(book) == 0
     dry_run = subprocess.run(
-        ["make", "-n", "book"], cwd=ROOT, env=environment(), capture_output=True, text=True, check=True
+        ["make", "-n", "book"], cwd=book, env=environment(), capture_output=True, text=True
     )
+    assert dry_run.returncode == 0, dry_run.stderr
     assert "jupyter-book" not in dry_run.stdout and "book_site.execute" not in dry_run.stdout
 
 
@@ -70,23 +97,36 @@ def test_an_up_to_date_site_is_not_built_again(built):
         "_toc.yml",
         "references.bib",
         "pyproject.toml",
+        "Makefile",
         ".venv/.installed",
     ],
 )
-def test_a_changed_source_builds_the_site_again(built, source):
-    assert (ROOT / source).is_file(), source
-    assert question("-W", source) == 1, f"a change to {source} would not rebuild the site"
+def test_a_changed_source_builds_the_site_again(book, source):
+    assert (book / source).is_file(), source
+    assert question(book, "-W", source) == 1, f"a change to {source} would not rebuild the site"
+    dry_run = subprocess.run(
+        ["make", "-n", "-W", source, "book"], cwd=book, env=environment(), capture_output=True, text=True
+    )
+    assert "jupyter-book build . -W -n --keep-going" in dry_run.stdout
 
 
-def test_a_changed_setting_builds_the_site_again(built, tmp_path):
-    """The settings record is rewritten when a setting differs from it, and is then newer
-    than the stamp. (A copy stands in for it, so the real record is left alone.)"""
-    record = tmp_path / "site-settings.txt"
-    shutil.copy2(SETTINGS, record)  # same text, same time: up to date
-    assert question(f"SITE_SETTINGS={record}") == 0
-    changed = environment(BOOK_BASEURL="https://example.org/primer/")
-    assert question(f"SITE_SETTINGS={record}", env=changed) == 1
-    text = record.read_text(encoding="utf-8")
-    assert "BOOK_BASEURL=https://example.org/primer/" in text
-    # the record lists the sources too, so a file added or removed is a change as well
-    assert "chapters/02-the-factor-model-equation.md" in text.split()
+@pytest.mark.parametrize("setting", ["BOOK_BASEURL", "BOOK_REPOSITORY_URL"])
+def test_a_changed_setting_builds_the_site_again(book, setting):
+    changed = environment(**{setting: "https://example.org/primer/"})
+    assert question(book, env=changed) == 1
+    assert f"{setting}=https://example.org/primer/" in (book / SETTINGS).read_text(encoding="utf-8")
+
+
+def test_a_file_added_or_removed_builds_the_site_again(book):
+    added = book / "mini" / "new_module.py"
+    added.write_text("", encoding="utf-8")
+    os.utime(added, (SOURCES_TIME, SOURCES_TIME))  # as old as the rest: only the list changed
+    assert question(book) == 1
+    assert "mini/new_module.py" in (book / SETTINGS).read_text(encoding="utf-8").split()
+
+    # built again: the record and the stamp dated back as if the build came after it
+    os.utime(book / SETTINGS, (SOURCES_TIME + 100, SOURCES_TIME + 100))
+    os.utime(book / STAMP, (SOURCES_TIME + 7200, SOURCES_TIME + 7200))
+    assert question(book) == 0
+    added.unlink()
+    assert question(book) == 1
