@@ -75,9 +75,8 @@ $(SITE_STAMP): $(STAMP) $(SITE_SOURCES) $(SITE_SETTINGS)
 
 # Lint first: it takes seconds and fails early. Then the book (built only if a source
 # changed; each chapter executed at most once, and not at all if the cache has it), then
-# one pytest session: unit tests,
-# site checks, browser suite, and nbval, which runs each chapter once more, as a reader
-# would, from the jupytext-converted notebook.
+# one pytest session: unit tests, site checks, browser suite, and nbval, which runs each
+# chapter once more, as a reader would, from the jupytext-converted notebook.
 test: lint book
 	@test -n "$(NB_SOURCES)" || { echo "No chapter matches CHAPTER=$(CHAPTER)"; exit 1; }
 	rm -rf $(NBDIR)
