@@ -48,13 +48,13 @@ endif
 # finds them all there. It runs from _ext/ so that the kernels' environment is untouched.
 PREEXECUTE := cd _ext && ../$(BIN)/python -m book_site.execute ..
 # The site is rebuilt when something it is built from is newer than its stamp: a source
-# below, the environment ($(STAMP)), or the build-time settings (SITE_SETTINGS). With
+# below, the environment ($(STAMP), itself remade from requirements.txt, constraints.txt
+# and pyproject.toml), or the build-time settings (SITE_SETTINGS). With
 # nothing changed, `make book` runs neither step; Sphinx would take 4 s (on two cores) to
 # find nothing to do, and `make test` runs `make book` first. A failed build leaves the
 # stamp as it was, so the next `make book` builds again.
 SITE_STAMP := _build/html/.built-from-sources
-SITE_SOURCES := Makefile _config.yml _toc.yml intro.md references.bib jupytext.toml \
-	pyproject.toml README.md requirements.txt constraints.txt \
+SITE_SOURCES := Makefile _config.yml _toc.yml intro.md references.bib jupytext.toml README.md \
 	$(sort $(shell find chapters mini _ext -type f -not -path '*/__pycache__/*' -not -name '*.pyc'))
 # The settings the build reads from the environment, and the list of sources (so that a
 # file added or removed counts as a change), written when they differ from the last record.

@@ -11,6 +11,7 @@ its site are left alone.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -21,19 +22,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = "_build/html/.built-from-sources"
 SETTINGS = "_build/site-settings.txt"
-FILES = [
-    "Makefile",
-    "_config.yml",
-    "_toc.yml",
-    "intro.md",
-    "references.bib",
-    "jupytext.toml",
-    "pyproject.toml",
-    "README.md",
-    "requirements.txt",
-    "constraints.txt",
-]
-FOLDERS = ["chapters", "mini", "_ext"]
 SOURCES_TIME = 1_700_000_000  # every source dated here, the stamp an hour later
 
 
@@ -43,6 +31,29 @@ def environment(**settings: str) -> dict:
     unset = ("BOOK_REPOSITORY_URL", "BOOK_BASEURL")
     env = {key: value for key, value in os.environ.items() if not key.startswith("MAKE") and key not in unset}
     return env | settings
+
+
+@functools.cache
+def site_sources() -> tuple[str, ...]:
+    """The Makefile's SITE_SOURCES, as make expands it in the working tree (its settings
+    record redirected to a scratch file, so the real one is left as it is)."""
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "SITE_SETTINGS=_build/test-makefile-settings.txt",
+            "--eval",
+            "print-site-sources: ; @echo $(SITE_SOURCES)",
+            "print-site-sources",
+        ],
+        cwd=ROOT,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (ROOT / "_build" / "test-makefile-settings.txt").unlink(missing_ok=True)
+    return tuple(done.stdout.split())
 
 
 def question(book: Path, *args: str, env: dict | None = None) -> int:
@@ -59,10 +70,11 @@ def book(tmp_path: Path) -> Path:
     """A scratch copy of what the site is built from, with a site built after all of it."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    for name in FILES:
+    for name in site_sources():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, tmp_path / name)
-    for name in FOLDERS:
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("requirements.txt", "constraints.txt", "pyproject.toml"):  # the environment's
+        shutil.copy2(ROOT / name, tmp_path / name)
     (tmp_path / ".venv").mkdir()
     (tmp_path / ".venv" / ".installed").touch()
     assert question(tmp_path) == 1  # no site yet; make writes the settings record
